@@ -1,0 +1,189 @@
+"""Runners that answer from captured outputs, for tests and for the offline demo.
+
+:class:`FakeRunner` is strict: a test lists the calls it expects, in order, each with the
+exact argv (the first element may be the short tool name), optionally the exact stdin,
+and the answer (text or a capture file, exit status).  A different argv or stdin, a call
+too many, or a call left over at the end fails loudly with both sides shown::
+
+    fake = FakeRunner()
+    fake.expect(["clustat", "-x"], stdout_file=REFERENCE / "samples/clustat-xml-01.xml")
+    status = zigha.status.clustat(runner=fake)
+    fake.assert_done()
+
+:class:`CannedRunner` is lenient: it answers any number of calls, in any order, from a
+table keyed by argv.  The demo uses it to show a live-looking cluster without one.
+
+Both record every call in ``.calls`` (argv, stdin, env, timeout).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Optional, Sequence, Union
+
+import attrs
+
+from zigha.errors import CommandTimeout, ToolNotFound
+from zigha.runner import Result
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@attrs.frozen
+class Call:
+    """One call a runner received."""
+
+    argv: tuple[str, ...]
+    stdin: Optional[str] = None
+    env: Optional[Mapping[str, str]] = None
+    timeout: Optional[float] = None
+    cwd: Optional[str] = None
+
+
+@attrs.frozen
+class Expected:
+    argv: tuple[str, ...]
+    stdin: Optional[str]
+    check_stdin: bool
+    rc: int
+    stdout: str
+    stderr: str
+    raises: Optional[BaseException]
+
+
+class UnexpectedCall(AssertionError):
+    """The code under test ran a command the test did not expect."""
+
+
+def _short(argv: Sequence[str]) -> tuple[str, ...]:
+    """argv with the program reduced to its base name, so tests may write short names."""
+    if not argv:
+        return ()
+    return (os.path.basename(argv[0]), *argv[1:])
+
+
+def _read(text: Optional[str], file: Optional[PathLike]) -> str:
+    if file is not None:
+        return Path(file).read_text(encoding="utf-8", errors="replace")
+    return text or ""
+
+
+class FakeRunner:
+    """Strict expected-call queue.  See the module docstring."""
+
+    def __init__(self) -> None:
+        self._queue: list[Expected] = []
+        self.calls: list[Call] = []
+
+    def expect(
+        self,
+        argv: Sequence[str],
+        *,
+        stdout: str = "",
+        stderr: str = "",
+        rc: int = 0,
+        stdout_file: Optional[PathLike] = None,
+        stderr_file: Optional[PathLike] = None,
+        stdin: Optional[str] = None,
+        check_stdin: Optional[bool] = None,
+        raises: Optional[BaseException] = None,
+        times: int = 1,
+    ) -> "FakeRunner":
+        """Queue ``times`` identical expected calls; returns self for chaining.
+
+        ``stdin`` is compared exactly when given (or when ``check_stdin`` is true, in
+        which case ``None`` means "no stdin").  ``raises`` makes the call raise instead
+        of returning (e.g. :class:`~zigha.errors.CommandTimeout`); use :meth:`timeout`.
+        """
+        entry = Expected(
+            argv=_short(argv),
+            stdin=stdin,
+            check_stdin=(stdin is not None) if check_stdin is None else check_stdin,
+            rc=rc,
+            stdout=_read(stdout, stdout_file),
+            stderr=_read(stderr, stderr_file),
+            raises=raises,
+        )
+        self._queue.extend([entry] * times)
+        return self
+
+    def timeout(self, argv: Sequence[str], seconds: float = 1.0) -> "FakeRunner":
+        """Queue a call that times out the way LocalRunner reports it."""
+        err = CommandTimeout(
+            f"{argv[0]}: no answer within {seconds:g} s, killed", argv=argv, timeout=seconds
+        )
+        return self.expect(argv, raises=err)
+
+    def missing(self, argv: Sequence[str]) -> "FakeRunner":
+        """Queue a call whose program is not installed."""
+        return self.expect(argv, raises=ToolNotFound(f"{argv[0]}: not installed", argv=argv))
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: Optional[str] = None,
+        env: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        cwd: Optional[str] = None,
+    ) -> Result:
+        call = Call(tuple(argv), stdin, env, timeout, cwd)
+        self.calls.append(call)
+        got = _short(argv)
+        if not self._queue:
+            raise UnexpectedCall(f"unexpected call {list(got)} (no more calls expected)")
+        want = self._queue.pop(0)
+        if got != want.argv:
+            raise UnexpectedCall(f"argv differs:\n  expected {list(want.argv)}\n  got      {list(got)}")
+        if want.check_stdin and stdin != want.stdin:
+            raise UnexpectedCall(
+                f"stdin differs for {list(got)}:\n  expected {want.stdin!r}\n  got      {stdin!r}"
+            )
+        if want.raises is not None:
+            raise want.raises
+        return Result(tuple(argv), want.rc, want.stdout, want.stderr, 0.0)
+
+    @property
+    def pending(self) -> list[tuple[str, ...]]:
+        return [e.argv for e in self._queue]
+
+    def assert_done(self) -> None:
+        """Fail when expected calls were never made."""
+        if self._queue:
+            raise AssertionError(f"expected calls not made: {[list(a) for a in self.pending]}")
+
+
+class CannedRunner:
+    """Answers any call whose (short) argv is in the table; unknown calls fail.
+
+    ``answers`` maps an argv tuple to a :class:`Result`-like triple ``(rc, stdout, stderr)``
+    or to a callable taking the :class:`Call` and returning such a triple.
+    """
+
+    def __init__(self, answers: Optional[Mapping[tuple[str, ...], object]] = None) -> None:
+        self.answers: dict[tuple[str, ...], object] = dict(answers or {})
+        self.calls: list[Call] = []
+
+    def add(self, argv: Sequence[str], stdout: str = "", rc: int = 0, stderr: str = "") -> None:
+        self.answers[_short(argv)] = (rc, stdout, stderr)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: Optional[str] = None,
+        env: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        cwd: Optional[str] = None,
+    ) -> Result:
+        call = Call(tuple(argv), stdin, env, timeout, cwd)
+        self.calls.append(call)
+        key = _short(argv)
+        if key not in self.answers:
+            raise UnexpectedCall(f"no canned answer for {list(key)}")
+        answer = self.answers[key]
+        if callable(answer):
+            answer = answer(call)
+        rc, out, err = answer  # type: ignore[misc]
+        return Result(tuple(argv), rc, out, err, 0.0)
