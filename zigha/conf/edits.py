@@ -1,0 +1,5 @@
+"""Edits mirroring the ``ccs`` tool (filled in below)."""
+
+
+class EditsMixin:
+    pass
