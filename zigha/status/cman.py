@@ -1,0 +1,203 @@
+"""``cman_tool status`` and ``cman_tool nodes``: parse (pure) and read (through the runner).
+
+``cman_tool status`` prints one ``Key: value`` per line (cman/cman_tool/main.c)::
+
+    Cluster Name: cluster66
+    Expected votes: 3
+    Quorum: 2 Activity blocked      <- inquorate; "Quorum: 2  " (two blanks) when quorate
+
+Trailing blanks after ``Quorum``, ``Flags``, ``Ports Bound`` and the address lists vary
+between real outputs, so every value is right-stripped.
+
+``cman_tool nodes`` prints a header and one row per node, sorted by node id::
+
+    Node  Sts   Inc   Joined               Name
+       1   M      4   2014-04-09 08:30:22  node1.example.com
+           Addresses: 10.4.10.60          <- only with -a
+
+The join time is 19 blanks when unknown.  Errors go to stderr as ``cman_tool: ...``
+with exit status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Optional, Sequence
+
+from zigha.errors import CommandError, ParseError
+from zigha.status.model import CmanNode, CmanStatus
+
+__all__ = [
+    "parse_cman_status", "parse_cman_nodes", "cman_status", "cman_nodes",
+    "CmanError", "CmanNotRunningError",
+]
+
+DEFAULT_TIMEOUT = 30.0
+
+
+class CmanError(CommandError):
+    """cman_tool failed (``cman_tool: <message>`` on stderr)."""
+
+    exit_code = 3
+
+
+class CmanNotRunningError(CmanError):
+    """cman is not running here (or this node is not a cluster member)."""
+
+
+_INT_KEYS = {
+    "Config Version": "config_version", "Cluster Id": "cluster_id",
+    "Cluster Generation": "cluster_generation", "Nodes": "nodes",
+    "Expected votes": "expected_votes", "Quorum device votes": "quorum_device_votes",
+    "Total votes": "total_votes", "Node votes": "node_votes",
+    "Active subsystems": "active_subsystems", "Node ID": "node_id",
+}
+_STR_KEYS = {
+    "Version": "version", "Cluster Name": "cluster_name",
+    "Membership state": "membership_state", "Node name": "node_name",
+}
+_LIST_KEYS = {
+    "Flags": "flags", "Multicast addresses": "multicast_addresses",
+    "Node addresses": "node_addresses", "Disallowed nodes": "disallowed_nodes",
+}
+_KEY_LINE = re.compile(r"^([A-Za-z][A-Za-z ]*?):(?: (.*))?$")
+_QUORUM = re.compile(r"^(\d+)(?:\s+(Activity blocked))?$")
+
+
+def parse_cman_status(text: str) -> CmanStatus:
+    """``cman_tool status`` output -> :class:`CmanStatus`.
+
+    Raises :class:`ParseError` (with the line) for a line that is not ``Key: value``, a
+    number that is not one, or output without the ``Cluster Name``/``Quorum`` lines.
+    """
+    tool = "cman_tool status"
+    values: dict[str, object] = {}
+    extra: list[tuple[str, str]] = []
+    quorate = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        match = _KEY_LINE.match(line)
+        if not match:
+            raise ParseError("not a 'Key: value' line", tool=tool, line=number, excerpt=raw)
+        key, value = match.group(1), (match.group(2) or "").strip()
+        try:
+            if key in _INT_KEYS:
+                values[_INT_KEYS[key]] = int(value)
+            elif key in _STR_KEYS:
+                values[_STR_KEYS[key]] = value
+            elif key in _LIST_KEYS:
+                values[_LIST_KEYS[key]] = tuple(value.split())
+            elif key == "Ports Bound":
+                values["ports_bound"] = tuple(int(p) for p in value.split())
+            elif key == "Cluster Member":
+                values["cluster_member"] = value == "Yes"
+            elif key == "Quorum":
+                quorum = _QUORUM.match(value)
+                if not quorum:
+                    raise ValueError(value)
+                values["quorum"] = int(quorum.group(1))
+                quorate = quorum.group(2) is None
+            else:
+                extra.append((key, value))
+        except ValueError:
+            raise ParseError(f"unexpected value for {key!r}", tool=tool, line=number,
+                             excerpt=raw) from None
+    if "cluster_name" not in values or quorate is None:
+        raise ParseError("no 'Cluster Name' or 'Quorum' line: not cman_tool status output",
+                         tool=tool, excerpt=text[:200])
+    for name in ("cluster_id", "expected_votes", "total_votes", "quorum", "node_name", "node_id"):
+        values.setdefault(name, None)
+    return CmanStatus(quorate=quorate, extra=tuple(extra), **values)  # type: ignore[arg-type]
+
+
+_NODES_HEADER = re.compile(r"^Node\s+Sts\s+Inc\s+Joined\s+Name\s*$")
+_NODE_ROW = re.compile(
+    r"^\s*(?P<id>\d+)\s+(?P<sts>\S)\s+(?P<inc>\d+)\s+"
+    r"(?:(?P<date>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\s+)?(?P<name>\S.*?)\s*$"
+)
+_ADDRESSES = re.compile(r"^\s+Addresses:(?P<addrs>.*)$")
+
+
+def parse_cman_nodes(text: str) -> tuple[CmanNode, ...]:
+    """``cman_tool nodes`` (optionally ``-a``) output -> tuple of :class:`CmanNode`.
+
+    A leading ``NOTE: There are N disallowed nodes,`` notice is skipped.  Raises
+    :class:`ParseError` for a missing header or a row that does not fit the layout.
+    """
+    tool = "cman_tool nodes"
+    nodes: list[CmanNode] = []
+    seen_header = False
+    lines = text.splitlines()
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        if not seen_header:
+            if _NODES_HEADER.match(line.strip()):
+                seen_header = True
+                continue
+            if line.startswith("NOTE: ") or (number == 2 and lines[0].startswith("NOTE: ")):
+                continue  # "NOTE: There are N disallowed nodes," and its second line
+            raise ParseError("expected the 'Node  Sts   Inc   Joined' header", tool=tool,
+                             line=number, excerpt=raw)
+        addresses = _ADDRESSES.match(line)
+        if addresses:
+            if not nodes:
+                raise ParseError("Addresses line before any node", tool=tool, line=number,
+                                 excerpt=raw)
+            last = nodes.pop()
+            nodes.append(last.__class__(
+                nodeid=last.nodeid, status=last.status, name=last.name,
+                incarnation=last.incarnation, joined=last.joined,
+                addresses=last.addresses + tuple(addresses.group("addrs").split())))
+            continue
+        row = _NODE_ROW.match(line)
+        if not row:
+            raise ParseError("not a node row", tool=tool, line=number, excerpt=raw)
+        joined = None
+        if row.group("date"):
+            try:
+                joined = _dt.datetime.strptime(row.group("date"), "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                raise ParseError("bad join time", tool=tool, line=number, excerpt=raw) from None
+        nodes.append(CmanNode(
+            nodeid=int(row.group("id")), status=row.group("sts"), name=row.group("name"),
+            incarnation=int(row.group("inc")), joined=joined))
+    if not seen_header:
+        raise ParseError("empty output: no 'Node  Sts' header", tool=tool, excerpt=text[:200])
+    return tuple(nodes)
+
+
+def _run(args: Sequence[str], runner, timeout: Optional[float]):
+    from zigha.runner import default_runner
+
+    runner = runner or default_runner()
+    argv = ["cman_tool", *args]
+    result = runner.run(argv, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+    if result.rc != 0:
+        message = (result.stderr.strip() or result.stdout.strip() or f"exit status {result.rc}")
+        message = message.splitlines()[-1]
+        # cman_tool.h die(): "Cannot open connection to cman, is it running ?";
+        # cman_error(): "Cluster software not started", "Node is not yet a cluster member"
+        lowered = message.lower()
+        cls = CmanNotRunningError if (
+            "cannot open connection" in lowered or "not started" in lowered
+            or "not yet a cluster member" in lowered) else CmanError
+        raise cls.from_result(f"cman_tool {args[0]}: {message}", result)
+    return result
+
+
+def cman_status(runner=None, timeout: Optional[float] = None) -> CmanStatus:
+    """Run ``cman_tool status`` and parse it.  Raises CmanNotRunningError / CmanError."""
+    result = _run(["status"], runner, timeout)
+    return parse_cman_status(result.stdout)
+
+
+def cman_nodes(runner=None, timeout: Optional[float] = None, addresses: bool = False
+               ) -> tuple[CmanNode, ...]:
+    """Run ``cman_tool nodes`` (``-a`` with ``addresses=True``) and parse it."""
+    result = _run(["nodes", "-a"] if addresses else ["nodes"], runner, timeout)
+    return parse_cman_nodes(result.stdout)

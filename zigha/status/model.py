@@ -1,0 +1,399 @@
+"""Values that describe a running cluster: members, services, quorum (cman + rgmanager).
+
+Everything here is a frozen attrs value with a readable repr and a ``to_dict()`` for
+JSON.  The parsers in :mod:`zigha.status.clustat` and :mod:`zigha.status.cman` build
+them; nothing in this module runs a command.
+
+State words and numbers mirror rgmanager's ``rg_state`` table
+(``rgmanager/include/resgroup.h`` and ``rgmanager/src/clulib/rg_strings.c``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from typing import Any, Optional
+
+import attrs
+
+#: months of C's ctime(), which is English in every locale
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+
+def parse_ctime(text: Optional[str]) -> Optional[_dt.datetime]:
+    """``Thu Mar  1 09:45:21 2012`` -> naive datetime (node-local time), or None.
+
+    Split on whitespace and map the month by hand: strptime's ``%a %b`` follow the
+    locale, ctime() does not.
+    """
+    if not text:
+        return None
+    parts = text.split()
+    if len(parts) != 5 or parts[0] not in _DAYS or parts[1] not in _MONTHS:
+        return None
+    try:
+        hour, minute, second = (int(p) for p in parts[3].split(":"))
+        return _dt.datetime(int(parts[4]), _MONTHS[parts[1]], int(parts[2]), hour, minute, second)
+    except ValueError:
+        return None
+
+
+class ServiceState(enum.Enum):
+    """A service's state; ``.value`` is clustat's word, ``.code`` rgmanager's number."""
+
+    STOPPED = "stopped"
+    STARTING = "starting"
+    STARTED = "started"
+    STOPPING = "stopping"
+    FAILED = "failed"
+    UNINITIALIZED = "uninitialized"
+    CHECKING = "checking"
+    RECOVERABLE = "recoverable"  # RG_STATE_ERROR: recovery stop in progress
+    RECOVERING = "recovering"  # RG_STATE_RECOVER: stopped, waiting for a new start
+    DISABLED = "disabled"
+    MIGRATING = "migrating"
+    UNKNOWN = "Unknown"  # rg_strings.c's fallback word; the raw text is kept beside it
+
+    @property
+    def code(self) -> Optional[int]:
+        """rgmanager's number (110-120); None for UNKNOWN."""
+        return _CODES.get(self)
+
+    @property
+    def running(self) -> bool:
+        """True where ``clustat -s`` exits 0: starting, started, stopping."""
+        return self in (ServiceState.STARTING, ServiceState.STARTED, ServiceState.STOPPING)
+
+    @property
+    def shows_last_owner(self) -> bool:
+        """clustat prints ``(last owner)`` for these states (clustat.c)."""
+        return self in _LAST_OWNER_STATES
+
+    @classmethod
+    def from_code(cls, code: int) -> "ServiceState":
+        return _BY_CODE.get(code, cls.UNKNOWN)
+
+    @classmethod
+    def from_word(cls, word: str) -> "ServiceState":
+        """clustat's word -> state; anything else is UNKNOWN (keep the word as raw)."""
+        try:
+            state = cls(word)
+        except ValueError:
+            return cls.UNKNOWN
+        return state
+
+    @classmethod
+    def coerce(cls, value: "ServiceState | str | int") -> "ServiceState":
+        """Accept a state, its word (any case) or its number; ValueError otherwise."""
+        if isinstance(value, ServiceState):
+            return value
+        if isinstance(value, int):
+            if value in _BY_CODE:
+                return _BY_CODE[value]
+        elif isinstance(value, str):
+            word = value.strip()
+            for state in cls:
+                if word.lower() in (state.value.lower(), state.name.lower()):
+                    return state
+        raise ValueError(f"not a service state: {value!r} (one of {', '.join(s.value for s in cls)})")
+
+    def __repr__(self) -> str:
+        return f"ServiceState.{self.name}"
+
+
+_CODES = {
+    ServiceState.STOPPED: 110, ServiceState.STARTING: 111, ServiceState.STARTED: 112,
+    ServiceState.STOPPING: 113, ServiceState.FAILED: 114, ServiceState.UNINITIALIZED: 115,
+    ServiceState.CHECKING: 116, ServiceState.RECOVERABLE: 117, ServiceState.RECOVERING: 118,
+    ServiceState.DISABLED: 119, ServiceState.MIGRATING: 120,
+}
+_BY_CODE = {code: state for state, code in _CODES.items()}
+_LAST_OWNER_STATES = frozenset(
+    (ServiceState.STOPPED, ServiceState.DISABLED, ServiceState.RECOVERABLE, ServiceState.FAILED)
+)
+
+#: flag bit -> (long name used by -x flags_str and -l, letter used in the text State cell)
+SERVICE_FLAGS = {1: ("frozen", "Z"), 2: ("partial", "P")}
+FLAG_LETTERS = {letter: name for name, letter in SERVICE_FLAGS.values()}
+FLAG_BITS = {name: bit for bit, (name, _letter) in SERVICE_FLAGS.items()}
+
+
+def service_name(name: str) -> str:
+    """The full name clustat and clusvcadm use: ``httpd`` -> ``service:httpd``.
+
+    A name that already has a ``type:`` prefix (``vm:guest1``) is kept as given, as
+    clustat.c and clusvcadm.c do.  A VM must therefore be named ``vm:<name>``.
+    """
+    name = name.strip()
+    if not name or name.endswith(":"):
+        raise ValueError(f"empty service name: {name!r}")
+    return name if ":" in name else f"service:{name}"
+
+
+def _owner(value: Optional[str]) -> Optional[str]:
+    return None if value in (None, "", "none") else value
+
+
+@attrs.frozen
+class Member:
+    """One row of clustat's member table (one ``<node>`` of ``clustat -x``).
+
+    ``nodeid`` is None only for the early RHEL 5 text layout, which has no ID column.
+    ``rgmanager`` is true for ``rgmanager``, ``RG-Master`` and ``RG-Worker``;
+    ``rgmanager_master`` only for ``RG-Master`` (central processing).  Status words
+    clustat may add in a future version are kept in ``other_flags``.
+    """
+
+    name: str
+    nodeid: Optional[int]
+    online: bool
+    local: bool = False
+    estranged: bool = False
+    rgmanager: bool = False
+    rgmanager_master: bool = False
+    qdisk: bool = False
+    other_flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def status_words(self) -> str:
+        """The Status column as clustat prints it: ``Online, Local, rgmanager``."""
+        words = ["Online" if self.online else "Offline"]
+        if self.local:
+            words.append("Local")
+        if self.estranged:
+            words.append("Estranged")
+        if self.rgmanager_master:
+            words.append("RG-Master")
+        elif self.rgmanager:
+            # RG-Worker is only printed when some node is master; the caller decides
+            words.append("rgmanager")
+        if self.qdisk:
+            words.append("Quorum Disk")
+        words.extend(self.other_flags)
+        return ", ".join(words)
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self, recurse=False) | {"other_flags": list(self.other_flags)}
+
+
+@attrs.frozen
+class ServiceStatus:
+    """One service (``service:x`` or ``vm:x``) as rgmanager reports it.
+
+    ``owner`` / ``last_owner`` are None where clustat shows ``none`` (or where the output
+    does not carry them: text mode shows only one of the two); ``unknown`` (a node id not
+    in the member list) is kept as the string ``"unknown"``.  ``state_raw`` is the exact
+    state text (``Unknown``, a future word, a cut word).  ``flags`` holds long flag names
+    (``frozen``, ``partial``, or a letter/name clustat may add later); ``flags_value`` the
+    number from ``-x`` when present.  ``restarts``, ``last_transition`` (epoch seconds)
+    and ``last_transition_str`` come from ``-x`` or ``-l`` only.
+    """
+
+    name: str
+    state: ServiceState
+    owner: Optional[str] = None
+    last_owner: Optional[str] = None
+    state_raw: str = ""
+    flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    flags_value: Optional[int] = None
+    restarts: Optional[int] = None
+    last_transition: Optional[int] = None
+    last_transition_str: Optional[str] = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.state_raw:
+            object.__setattr__(self, "state_raw", self.state.value)
+
+    @property
+    def kind(self) -> str:
+        """``service`` or ``vm`` (whatever comes before the colon)."""
+        return self.name.split(":", 1)[0] if ":" in self.name else "service"
+
+    @property
+    def short_name(self) -> str:
+        """The name without its ``type:`` prefix."""
+        return self.name.split(":", 1)[1] if ":" in self.name else self.name
+
+    @property
+    def frozen(self) -> bool:
+        return "frozen" in self.flags
+
+    @property
+    def partial(self) -> bool:
+        return "partial" in self.flags
+
+    @property
+    def running(self) -> bool:
+        return self.state.running
+
+    @property
+    def shown_owner(self) -> str:
+        """The Owner (Last) cell of clustat: ``h1``, ``(h2)``, ``none`` or ``(none)``."""
+        if self.state.shows_last_owner:
+            return f"({self.last_owner or 'none'})"
+        return self.owner or "none"
+
+    @property
+    def last_transition_time(self) -> Optional[_dt.datetime]:
+        """``last_transition`` as an aware UTC datetime (the string is node-local)."""
+        if self.last_transition is None:
+            return None
+        return _dt.datetime.fromtimestamp(self.last_transition, _dt.timezone.utc)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "kind": self.kind, "state": self.state.value,
+            "state_code": self.state.code, "state_raw": self.state_raw,
+            "owner": self.owner, "last_owner": self.last_owner, "flags": list(self.flags),
+            "flags_value": self.flags_value, "restarts": self.restarts,
+            "last_transition": self.last_transition,
+            "last_transition_str": self.last_transition_str,
+        }
+
+
+@attrs.frozen
+class ClusterStatus:
+    """What clustat reports: cluster, quorum, members, services.
+
+    Fields the output does not carry are None: ``clustat -s``/``-m`` have no cluster
+    header and no quorum line; text has no cluster id or generation; XML has no
+    timestamp.  ``services_available`` is False when rgmanager sent no service states
+    (not running, inquorate, timed out, or ``-m`` mode); ``services`` is then empty.
+    ``notices`` keeps lines clustat printed before the report
+    (``Service states unavailable: Operation requires quorum``).
+    """
+
+    cluster_name: Optional[str] = None
+    quorate: Optional[bool] = None
+    members: tuple[Member, ...] = attrs.field(default=(), converter=tuple)
+    services: tuple[ServiceStatus, ...] = attrs.field(default=(), converter=tuple)
+    cluster_id: Optional[int] = None
+    generation: Optional[int] = None
+    group_member: Optional[bool] = None
+    timestamp: Optional[_dt.datetime] = None
+    timestamp_str: Optional[str] = None
+    services_available: bool = True
+    notices: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def member(self, name: str) -> Optional[Member]:
+        """The member called exactly ``name`` (clustat -m matches exactly), or None."""
+        for member in self.members:
+            if member.name == name:
+                return member
+        return None
+
+    def service(self, name: str) -> Optional[ServiceStatus]:
+        """The service ``name`` (``httpd`` means ``service:httpd``), or None."""
+        full = service_name(name)
+        for service in self.services:
+            if service.name == full:
+                return service
+        return None
+
+    @property
+    def local_member(self) -> Optional[Member]:
+        return next((m for m in self.members if m.local), None)
+
+    @property
+    def online_members(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.online)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cluster_name": self.cluster_name, "cluster_id": self.cluster_id,
+            "generation": self.generation, "quorate": self.quorate,
+            "group_member": self.group_member,
+            "timestamp": self.timestamp.isoformat() if self.timestamp else None,
+            "timestamp_str": self.timestamp_str,
+            "members": [m.to_dict() for m in self.members],
+            "services_available": self.services_available,
+            "services": [s.to_dict() for s in self.services],
+            "notices": list(self.notices),
+        }
+
+
+# -- cman_tool ----------------------------------------------------------------------------
+
+#: cman_tool nodes status letter -> meaning (cman/cman_tool/main.c)
+NODE_STATUS = {"M": "member", "X": "not a member", "d": "disallowed", "?": "other"}
+
+
+@attrs.frozen
+class CmanNode:
+    """One row of ``cman_tool nodes``: ``   1   M      4   2014-04-09 08:30:22  node1``.
+
+    ``status`` is cman's letter as printed (``M``, ``X``, ``d``, ``?``); ``member`` is
+    ``status == "M"``.  ``joined`` is None when the column is blank (never joined).
+    """
+
+    nodeid: int
+    status: str
+    name: str
+    incarnation: Optional[int] = None
+    joined: Optional[_dt.datetime] = None
+    addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def member(self) -> bool:
+        return self.status == "M"
+
+    @property
+    def qdisk(self) -> bool:
+        """Node id 0 is cman's quorum-device pseudo node."""
+        return self.nodeid == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid, "status": self.status, "member": self.member,
+            "name": self.name, "incarnation": self.incarnation,
+            "joined": self.joined.isoformat(sep=" ") if self.joined else None,
+            "addresses": list(self.addresses),
+        }
+
+
+@attrs.frozen
+class CmanStatus:
+    """``cman_tool status``: quorum, votes, this node.
+
+    Optional lines (``Quorum device votes``, ``Node votes``, ``Disallowed nodes``) are
+    None / empty when absent.  ``quorate`` is False when the Quorum line says
+    ``Activity blocked``.  Unknown ``Key: value`` lines land in ``extra``.
+    """
+
+    cluster_name: Optional[str]
+    cluster_id: Optional[int]
+    quorate: bool
+    expected_votes: Optional[int]
+    total_votes: Optional[int]
+    quorum: Optional[int]
+    node_name: Optional[str]
+    node_id: Optional[int]
+    version: Optional[str] = None
+    config_version: Optional[int] = None
+    cluster_member: Optional[bool] = None
+    cluster_generation: Optional[int] = None
+    membership_state: Optional[str] = None
+    nodes: Optional[int] = None
+    quorum_device_votes: Optional[int] = None
+    node_votes: Optional[int] = None
+    active_subsystems: Optional[int] = None
+    flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    ports_bound: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    multicast_addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    node_addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    disallowed_nodes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def two_node(self) -> bool:
+        return "2node" in self.flags
+
+    def to_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self, recurse=False)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        data["extra"] = dict(self.extra)
+        return data

@@ -1,0 +1,276 @@
+"""clustat's text report -> :class:`~zigha.status.model.ClusterStatus` (pure).
+
+The layout (rgmanager/src/utils/clustat.c; ../shared/reference/rhcs-cli.md §1.3)::
+
+    Cluster Status for zigsow-cluster @ Wed Aug 17 13:15:14 2011
+    Member Status: Quorate
+
+     Member Name                             ID   Status
+     ------ ----                             ---- ------
+     h1.zigsow.net                               1 Online, Local, rgmanager
+
+     Service Name                   Owner (Last)                   State
+     ------- ----                   ----- ------                   -----
+     service:httpd                  (h2.zigsow.net)                recoverable
+
+Column widths follow the terminal, blogs collapse runs of blanks, and row fields are
+misaligned with their headers, so rows are split on whitespace rather than at fixed
+offsets: member rows are ``name, id, status words`` (the words start with Online or
+Offline), service rows ``name, owner, state[flags]``.  Names in text mode may be cut at
+the column width with no marker: prefer ``clustat -x`` where exact names matter.
+
+Also read: ``clustat -s`` / ``-m`` output (one table, no header), the long ``-l``
+format, notices printed before the report (``Service states unavailable: ...``), the
+early RHEL 5 layout without an ID column, and ``-i`` output (escape codes; the last
+report wins).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from zigha.errors import ParseError
+from zigha.status.model import (
+    FLAG_LETTERS, ClusterStatus, Member, ServiceState, ServiceStatus, parse_ctime,
+)
+
+TOOL = "clustat"
+
+_ESCAPES = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[=>])")
+_HEADER = re.compile(r"^Cluster Status for (?P<name>.*?) @ (?P<time>.*?)\s*$")
+_HEADER_NO_TIME = re.compile(r"^Cluster Status for (?P<name>\S+)\s*$")
+_QUORUM = re.compile(r"^Member Status: (?P<q>Quorate|Inquorate)\b.*$")
+_MEMBER_HEAD = re.compile(r"^\s*Member Name\s+(?P<id>ID\s+)?Status\s*$")
+_MEMBER_DASH = re.compile(r"^\s*------ ----\s+(?:----\s+)?------\s*$")
+_SERVICE_HEAD = re.compile(r"^\s*Service Name\s+Owner \(Last\)\s+State\s*$")
+_SERVICE_DASH = re.compile(r"^\s*------- ----\s+----- ------\s+-----\s*$")
+_MEMBER_ROW = re.compile(r"^\s*(?P<name>\S.*?)\s+(?P<id>\d+)\s+(?P<status>(?:Online|Offline)\b.*?)\s*$")
+_LEGACY_ROW = re.compile(r"^\s*(?P<name>\S.*?)\s+(?P<status>(?:Online|Offline)\b.*?)\s*$")
+_SERVICE_ROW = re.compile(
+    r"^\s*(?P<name>\S+)\s+(?P<owner>\S+)\s+(?P<state>[^\s\[\]]+)\s*(?:\[(?P<flags>[^\]\s]*)\])?\s*$"
+)
+_LONG_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]*?)\s*: ?(?P<value>.*?)\s*$")
+_CODE_SUFFIX = re.compile(r"^(?P<text>.*?)\s*\((?P<code>-?\d+)\)$")
+
+#: lines clustat prints on stdout ahead of (or instead of) parts of the report (§1.2, §1.3.10)
+NOTICE_PREFIXES = (
+    "Service states unavailable:", "Member states unavailable:",
+    "Timed out waiting for a response from Resource Group Manager",
+    "Failed to receive service data", "Error: Malformed message", "Error: no message",
+    "Try again", "Could not connect to CMAN",
+    "Resource Group Manager not running",
+    "Membership information not available",
+)
+_MEMBER_WORDS = {"Local", "Estranged", "rgmanager", "RG-Master", "RG-Worker", "Quorum Disk"}
+
+
+def _fail(message: str, number: Optional[int], raw: Optional[str]) -> ParseError:
+    return ParseError(message, tool=TOOL, line=number, excerpt=raw)
+
+
+def parse_member_status(words: str) -> dict:
+    """``Online, Local, rgmanager`` -> Member keyword arguments (online, local, ...)."""
+    parts = [w.strip() for w in words.split(",")]
+    if parts[0] not in ("Online", "Offline"):
+        raise ValueError(words)
+    flags = set(parts[1:])
+    return dict(
+        online=parts[0] == "Online",
+        local="Local" in flags,
+        estranged="Estranged" in flags,
+        rgmanager=bool(flags & {"rgmanager", "RG-Master", "RG-Worker"}),
+        rgmanager_master="RG-Master" in flags,
+        qdisk="Quorum Disk" in flags,
+        other_flags=tuple(w for w in parts[1:] if w not in _MEMBER_WORDS),
+    )
+
+
+def _state(word: str, cut: bool) -> ServiceState:
+    state = ServiceState.from_word(word)
+    if state is ServiceState.UNKNOWN and cut:
+        # a flags suffix shortens the cell: frozen "uninitialized" prints "uninitializ[Z]"
+        candidates = [s for s in ServiceState if s.value.startswith(word) and s.value != "Unknown"]
+        if len(candidates) == 1:
+            return candidates[0]
+    return state
+
+
+def _service_row(match: re.Match) -> ServiceStatus:
+    owner: Optional[str] = match.group("owner")
+    last_owner: Optional[str] = None
+    if owner.startswith("(") and owner.endswith(")") and len(owner) >= 2:
+        owner, last_owner = None, owner[1:-1]
+    letters = match.group("flags")
+    word = match.group("state")
+    flags = tuple(FLAG_LETTERS.get(letter, letter) for letter in (letters or ""))
+    return ServiceStatus(
+        name=match.group("name"),
+        state=_state(word, letters is not None),
+        state_raw=word,
+        owner=None if owner == "none" else owner,
+        last_owner=None if last_owner == "none" else last_owner,
+        flags=flags,
+    )
+
+
+def _long_block(fields: dict, number: int, raw: str) -> ServiceStatus:
+    """One ``-l`` block (Service Name, Current State, Flags, Owner, Last Owner, ...)."""
+    state_text = fields.get("Current State", "")
+    match = _CODE_SUFFIX.match(state_text)
+    if not match:
+        raise _fail("long format: no 'Current State : <word> (<number>)'", number, raw)
+    code = int(match.group("code"))
+    state = ServiceState.from_code(code)
+    if state is ServiceState.UNKNOWN:
+        state = ServiceState.from_word(match.group("text"))
+    flags: tuple[str, ...] = ()
+    flag_text = fields.get("Flags")
+    if flag_text:
+        flag_match = _CODE_SUFFIX.match(flag_text)
+        words = flag_match.group("text") if flag_match else flag_text
+        flags = tuple(w.strip() for w in words.split(",") if w.strip() and w.strip() != "none")
+    owner, last = fields.get("Owner"), fields.get("Last Owner")
+    when = fields.get("Last Transition")
+    return ServiceStatus(
+        name=fields["Service Name"], state=state, state_raw=match.group("text"),
+        owner=None if owner in (None, "none") else owner,
+        last_owner=None if last in (None, "none") else last,
+        flags=flags,
+        flags_value=int(flag_match.group("code")) if flag_text and flag_match else None,
+        last_transition_str=when or None,
+    )
+
+
+def _last_report(text: str) -> str:
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
+    start = text.rfind("Cluster Status for ")
+    if start > 0 and text.count("Cluster Status for ") > 1:
+        # clustat -i repeats the report; keep the last one (a cut last one still fails)
+        text = text[start:]
+    return text
+
+
+def parse_clustat_text(text: str) -> ClusterStatus:
+    """Parse clustat's text report (full, ``-s``, ``-m`` or ``-l``).
+
+    Raises :class:`ParseError` with the line number and text for anything that is not
+    part of a clustat report, and for a report that stops early (a header without its
+    table).  Unknown state words become ``ServiceState.UNKNOWN`` (kept in ``state_raw``);
+    unknown member words land in ``Member.other_flags``.
+    """
+    if "<clustat" in text and "Member Name" not in text:
+        raise _fail("this is clustat -x output; use parse_clustat_xml", None, None)
+    lines = _last_report(text).splitlines()
+    cluster_name = timestamp_str = None
+    quorate: Optional[bool] = None
+    members: list[Member] = []
+    services: list[ServiceStatus] = []
+    notices: list[str] = []
+    mode = "top"
+    has_ids = True
+    seen_header = seen_members = seen_services = seen_anything = False
+    long_fields: dict = {}
+    long_start = (0, "")
+
+    def flush_long() -> None:
+        nonlocal long_fields
+        if long_fields:
+            services.append(_long_block(long_fields, *long_start))
+            long_fields = {}
+
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip()
+        blank = not line.strip()
+        if mode in ("members-dash", "services-dash"):
+            dash = _MEMBER_DASH if mode == "members-dash" else _SERVICE_DASH
+            if not dash.match(line):
+                raise _fail("expected the dashed line under the table header", number, raw)
+            mode = mode[:-5]
+            continue
+        if mode == "members":
+            if blank:
+                mode = "top"
+                continue
+            match = (_MEMBER_ROW if has_ids else _LEGACY_ROW).match(line)
+            if match:
+                try:
+                    words = parse_member_status(match.group("status"))
+                except ValueError:
+                    raise _fail("bad member status words", number, raw) from None
+                members.append(Member(
+                    name=match.group("name"),
+                    nodeid=int(match.group("id")) if has_ids else None, **words))
+                continue
+            if not (_SERVICE_HEAD.match(line) or _MEMBER_HEAD.match(line)):
+                raise _fail("not a member row (name, id, Online/Offline...)", number, raw)
+            mode = "top"
+        elif mode == "services":
+            if blank:
+                mode = "top"
+                continue
+            match = _SERVICE_ROW.match(line)
+            if not match:
+                raise _fail("not a service row (name, owner, state)", number, raw)
+            services.append(_service_row(match))
+            continue
+        elif mode == "long":
+            if blank or _SERVICE_HEAD.match(line) or _SERVICE_DASH.match(line):
+                continue
+            match = _LONG_LINE.match(line)
+            if not match:
+                raise _fail("not a 'Key : value' line of clustat -l", number, raw)
+            key, value = match.group("key"), match.group("value")
+            if key == "Service Name":
+                flush_long()
+                long_start = (number, raw)
+            elif not long_fields:
+                raise _fail("clustat -l field before 'Service Name'", number, raw)
+            long_fields[key] = value
+            continue
+        if blank:
+            continue
+        stripped = line.strip()
+        header = _HEADER.match(stripped) or _HEADER_NO_TIME.match(stripped)
+        if header and not seen_anything:
+            cluster_name = header.group("name")
+            timestamp_str = header.groupdict().get("time") or None
+            seen_header = seen_anything = True
+        elif _QUORUM.match(stripped) and quorate is None and not (seen_members or seen_services):
+            quorate = _QUORUM.match(stripped).group("q") == "Quorate"
+            seen_anything = True
+        elif _MEMBER_HEAD.match(line) and not seen_members and not seen_services:
+            has_ids = _MEMBER_HEAD.match(line).group("id") is not None
+            mode, seen_members, seen_anything = "members-dash", True, True
+        elif _SERVICE_HEAD.match(line) and not seen_services:
+            mode, seen_services, seen_anything = "services-dash", True, True
+        elif stripped == "Service Information" and not seen_services:
+            mode, seen_services, seen_anything = "long", True, True
+            if number < len(lines) and lines[number].strip() == "------- -----------":
+                lines[number] = ""
+        elif stripped.startswith(NOTICE_PREFIXES):
+            notices.append(stripped)
+            if stripped.startswith("Membership information not available"):
+                seen_members = True
+        else:
+            raise _fail("unexpected line in clustat output", number, raw)
+    if mode == "long":
+        flush_long()
+    if mode.endswith("-dash"):
+        raise _fail("output ends after a table header", len(lines), lines[-1] if lines else "")
+    if not seen_anything:
+        raise _fail("no clustat report found (empty output?)", None, text[:200])
+    if seen_header and (quorate is None or not seen_members):
+        raise _fail("report stops before the member table (truncated?)", len(lines),
+                    lines[-1] if lines else "")
+    return ClusterStatus(
+        cluster_name=cluster_name,
+        quorate=quorate,
+        members=members,
+        services=services,
+        timestamp=parse_ctime(timestamp_str),
+        timestamp_str=timestamp_str,
+        services_available=seen_services,
+        notices=notices,
+    )
