@@ -1,0 +1,246 @@
+"""The seed's director and real servers, step by step, inside the guest kernel.
+
+Each ``step_*`` function returns the data the host-side tests assert on
+(tests/kernel/test_seed_lvs_kernel.py); a step raises StepFailed when it cannot go on.
+The order follows what an administrator would do: network and shared storage, real
+servers prepared for direct routing, httpd started through the agent on each node,
+the director's table applied and edited, then the client and the health checker.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from scenario import HERE, Guest, StepFailed
+
+IPVSADM_LOG = "ipvsadm-calls.log"
+
+
+# ------------------------------------------------------------------ helpers --
+def node_names(g: Guest) -> list:
+    return [n["name"] for n in g.plan["nodes"]]
+
+
+def node_address(g: Guest, name: str) -> str:
+    return next(n["address"] for n in g.plan["nodes"] if n["name"] == name)
+
+
+def saved_table(g: Guest) -> list:
+    """The director's table as ``ipvsadm -S -n`` lines (the real ipvsadm, no wrapper)."""
+    result = g.run(["/usr/sbin/ipvsadm", "-S", "-n"], "director", check=True)
+    return [line for line in result["stdout"].splitlines() if line.strip()]
+
+
+def ipvsadm_calls(g: Guest, since: float = 0.0) -> list:
+    """Every ipvsadm invocation zigha made through the logging wrapper, after ``since``.
+
+    Each is ``{"time": t, "argv": [...], "stdin": [lines]}`` (stdin only for -R).
+    """
+    path = g.state / IPVSADM_LOG
+    calls = []
+    if not path.exists():
+        return calls
+    for line in path.read_text().splitlines():
+        if line.startswith("@@call "):
+            _, stamp, *argv = line.split(" ")
+            calls.append({"time": float(stamp), "argv": argv, "stdin": []})
+        elif calls and line != "@@end":
+            calls[-1]["stdin"].append(line)
+    return [c for c in calls if c["time"] >= since]
+
+
+def zigha_env(g: Guest) -> dict:
+    return {"ZIGHA_TOOL_IPVSADM": str(g.state / "ipvsadm-logged")}
+
+
+def write_ipvsadm_wrapper(g: Guest) -> None:
+    wrapper = g.state / "ipvsadm-logged"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "# logs each call (and the stdin of -R) then runs the real ipvsadm\n"
+        f"log={g.state / IPVSADM_LOG}\n"
+        'stamp=$(date +%s.%N)\n'
+        'if [ "$1" = -R ] || [ "$1" = --restore ]; then\n'
+        '  batch=$(mktemp); cat > "$batch"\n'
+        '  { echo "@@call $stamp $*"; cat "$batch"; echo "@@end"; } >> "$log"\n'
+        '  /usr/sbin/ipvsadm "$@" < "$batch"; rc=$?; rm -f "$batch"; exit $rc\n'
+        "fi\n"
+        'echo "@@call $stamp $*" >> "$log"\n'
+        'exec /usr/sbin/ipvsadm "$@"\n'
+    )
+    wrapper.chmod(0o755)
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.25):
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def read_requests(path: Path) -> list:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# -------------------------------------------------------------------- steps --
+def step_topology(g: Guest) -> dict:
+    g.state.mkdir(parents=True, exist_ok=True)
+    write_ipvsadm_wrapper(g)
+    specs = [f"{n['name']}={n['address']}" for n in g.plan["nodes"]]
+    g.run(["bash", HERE / "topology.sh", g.state, g.plan["vip"], g.plan["client"],
+           g.plan["director"], *specs], check=True, timeout=180)
+    mounts = {}
+    for name in node_names(g):
+        g.holders[name] = (g.state / f"{name}.pid").read_text().strip()
+        # each node writes the same path in its private /etc/cluster; the others
+        # must not see it
+        g.run(["sh", "-c", f"echo {name} > /etc/cluster/owner"], name, check=True)
+        mounts[name] = [line for line in Path(f"/proc/{g.holders[name]}/mounts").read_text().splitlines()
+                        if " /run/cluster " in line or " /etc/cluster " in line or " gfs2 " in line]
+    owners = {name: g.run(["cat", "/etc/cluster/owner"], name)["stdout"].strip() for name in node_names(g)}
+    root_sees = g.run(["cat", "/etc/cluster/owner"])
+    return {
+        "node_mounts": mounts,
+        "etc_cluster_owner": owners,
+        "root_etc_cluster_owner_rc": root_sees["rc"],
+        "gfs2_loop": (g.state / "gfs2.loop").read_text().strip(),
+        "mkfs_gfs2": (g.state / "mkfs.gfs2.log").read_text(),
+    }
+
+
+def run_lvs_scenario(g: Guest) -> None:
+    backend = g.plan["backend"]
+    if backend == "plain":
+        from plain_backend import Backend
+    else:
+        from zigha_backend import Backend
+    b = Backend(g)
+    g.results["backend"] = backend
+
+    g.step("topology", lambda: step_topology(g))
+    g.step("realservers", b.prepare_realservers, "topology")
+    g.step("httpd_start", b.start_httpds, "realservers")
+    g.step("apply", lambda: step_apply(g, b, "initial"), "topology")
+    g.step("show", lambda: b.show(), "apply")
+    g.step("reapply", lambda: step_apply(g, b, "initial"), "apply")
+    for variant in ("weight", "remove", "scheduler"):
+        g.step(f"converge_{variant}", lambda v=variant: step_apply(g, b, v), "apply")
+    g.step("converge_back", lambda: step_apply(g, b, "initial"), "apply")
+    g.step("round_robin", lambda: step_round_robin(g), "converge_back", "httpd_start")
+    g.step("health", lambda: step_health(g, b), "round_robin")
+    g.step("errors", b.error_paths, "topology")
+    g.step("httpd_stop", b.stop_httpds, "httpd_start")
+
+
+def step_apply(g: Guest, b, variant: str) -> dict:
+    before = saved_table(g)
+    since = time.time()
+    applied = b.apply(g.plan["desired"][variant])
+    after = saved_table(g)
+    return {
+        "variant": variant, "table_before": before, "table_after": after,
+        "ipvsadm_calls": ipvsadm_calls(g, since), **applied,
+    }
+
+
+def step_round_robin(g: Guest) -> dict:
+    out = g.state / "round-robin.jsonl"
+    count = 3 * len(g.plan["nodes"])
+    g.run(["/usr/bin/python3", "-I", "-S", HERE / "client.py", f"http://{g.plan['vip']}/", out, count, 0],
+          "client", check=True, timeout=120)
+    time.sleep(2.5)  # IPVS folds per-CPU counters into the stats every 2 s
+    stats = g.run(["/usr/sbin/ipvsadm", "-L", "-n", "--stats", "--exact"], "director", check=True)
+    return {"requests": read_requests(out), "stats": stats["stdout"]}
+
+
+def step_health(g: Guest, b) -> dict:
+    """Stop h2's httpd through its agent while the client keeps asking the VIP."""
+    victim = g.plan["victim"]
+    victim_address = node_address(g, victim)
+    requests_path = g.state / "health.jsonl"
+    stop_file = g.state / "client.stop"
+    events = {}
+
+    def weight_of_victim():
+        for line in saved_table(g):
+            if line.startswith("-a ") and f"-r {victim_address}:" in line:
+                return int(line.split("-w ")[1].split()[0])
+        return None  # absent: removed from the table
+
+    def requests_after(t: float) -> list:
+        return [r for r in read_requests(requests_path) if r["start"] >= t]
+
+    checker = b.start_checker()
+    client = g.spawn(["/usr/bin/python3", "-I", "-S", HERE / "client.py", f"http://{g.plan['vip']}/",
+                      requests_path, stop_file, 0.05], "client")
+    try:
+        events["client_started"] = time.time()
+        if not wait_for(lambda: len(requests_after(0)) >= 9, 60):
+            raise StepFailed("the client got no answers before the stop")
+        events["stop"] = time.time()
+        stop = b.agent(victim, "stop")
+        events["stopped"] = time.time()
+        monitors = {name: b.agent(name, "monitor")["rc"] for name in node_names(g)}
+        if not wait_for(lambda: weight_of_victim() in (0, None), 60):
+            raise StepFailed(f"the health checker did not take {victim} out within 60 s")
+        events["quiesced_seen"] = time.time()
+        wait_for(lambda: len(requests_after(events["quiesced_seen"])) >= 12, 60)
+        events["start"] = time.time()
+        start = b.agent(victim, "start")
+        events["started"] = time.time()
+        if not wait_for(lambda: (weight_of_victim() or 0) > 0, 60):
+            raise StepFailed(f"the health checker did not bring {victim} back within 60 s")
+        events["restored_seen"] = time.time()
+        wait_for(lambda: len(requests_after(events["restored_seen"])) >= 9, 60)
+    finally:
+        stop_file.touch()
+        try:
+            client.wait(timeout=20)
+        except Exception:
+            g.stop_background(client)
+        g.stop_background(checker)
+    return {
+        "victim": victim, "events": events, "requests": read_requests(requests_path),
+        "agent_stop": stop, "agent_start": start, "monitors_after_stop": monitors,
+        "checker_log": b.checker_log(),
+        "ipvsadm_calls": [c for c in ipvsadm_calls(g, events["client_started"]) if c["argv"][:1] != ["-S"]],
+    }
+
+
+def httpd_conf(g: Guest, name: str) -> str:
+    """A small apache2 config for node ``name``: listens on the VIP and on the
+    node's own address, DocumentRoot on the shared GFS2 filesystem."""
+    modules = "/usr/lib/apache2/modules"
+    return "\n".join([
+        f"ServerName {name}",
+        "ServerRoot /etc/apache2",
+        f"Listen {g.plan['vip']}:80",
+        f"Listen {node_address(g, name)}:80",
+        "PidFile /var/run/cluster/httpd/httpd.pid",
+        "ErrorLog /var/run/cluster/httpd/error.log",
+        "Mutex file:/var/run/cluster/httpd default",
+        "User www-data",
+        "Group www-data",
+        f"LoadModule mpm_event_module {modules}/mod_mpm_event.so",
+        f"LoadModule authz_core_module {modules}/mod_authz_core.so",
+        f"LoadModule dir_module {modules}/mod_dir.so",
+        f"LoadModule mime_module {modules}/mod_mime.so",
+        "TypesConfig /etc/mime.types",
+        "StartServers 1",
+        "ServerLimit 1",
+        "ThreadsPerChild 8",
+        "MaxRequestWorkers 8",
+        "KeepAlive Off",
+        f"DocumentRoot /srv/www/{name}",
+        "DirectoryIndex index.html",
+        "<Directory /srv/www>",
+        "    Require all granted",
+        "</Directory>",
+        "",
+    ])
