@@ -1,0 +1,422 @@
+"""Pure parsers for everything ipvsadm prints (1.24 to 1.31), text in, frozen values out.
+
+The layouts come from ipvsadm's printf formats (../shared/reference/lvs.md §3)::
+
+    IP Virtual Server version 1.2.1 (size=4096)               <- header, optional
+    Prot LocalAddress:Port Scheduler Flags                      <- title 1: names the view
+      -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+    TCP  192.168.10.249:80 rr                                   <- service line
+      -> 192.168.10.241:80            Route   1      0          0
+
+Rules followed (§3.10, §12): lines are right-stripped (captures lose the padding
+blanks that ipvsadm prints, blogs add some); lines are classified by their prefix;
+fields are split on whitespace and counted from the right, never cut by column (long
+IPv6 names and ``--exact`` numbers push columns right); the header is optional (a
+single-service listing starts at ``Prot``); order carries no meaning.  ``K M G T``
+suffixes give a lower bound and mark the counters inexact.  Unknown words on a service
+line are kept in ``flags``.  Anything else raises :class:`~zigha.errors.ParseError`
+with the tool, the 1-based line number and the line.
+
+Covered: ``-L -n`` (and ``-L`` with names), ``--stats``, ``--rate``, ``--exact``,
+``--thresholds``, ``--persistent-conn``, ``--tun-info``, ``/proc/net/ip_vs`` (hex
+addresses), ``-c``, ``-S``, ``--timeout``, ``--daemon`` and ``--version``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Optional
+
+from zigha.errors import ParseError
+from zigha.lvs.model import (
+    Connection,
+    Counters,
+    IpvsadmVersion,
+    IpvsTable,
+    RealServer,
+    SyncDaemon,
+    Timeouts,
+    VirtualService,
+)
+from zigha.lvs.rules import parse_rules
+
+HEADER = re.compile(r"IP Virtual Server version (\d+\.\d+\.\d+)\s*\(size=(\d+)\)")
+NUMBER = re.compile(r"(\d+)([KMGT]?)")
+HOSTNAME = re.compile(r"[A-Za-z0-9_.\-]+")
+HEX_ADDRESS = re.compile(r"([0-9A-Fa-f]{8}):([0-9A-Fa-f]{4})")
+SUFFIX = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+#: title-1 column word -> view; the default and tun-info views both say "Scheduler"
+TITLE_VIEWS = (
+    ("Conns", "stats"),
+    ("CPS", "rate"),
+    ("Uthreshold", "thresholds"),
+    ("PersistConn", "persistent-conn"),
+    ("Scheduler", "default"),
+)
+#: fields after "->" in each view (address first)
+REAL_FIELDS = {
+    "default": 5, "proc": 5, "thresholds": 5, "persistent-conn": 5,
+    "tun-info": 6, "stats": 6, "rate": 6,
+}
+
+
+class _Lines:
+    """Numbered, right-stripped lines and a ParseError factory naming the tool."""
+
+    def __init__(self, text: str, tool: str) -> None:
+        if not isinstance(text, str):
+            raise ParseError("expected text", tool=tool, excerpt=repr(type(text)))
+        self.tool = tool
+        self.items = [(n, line.rstrip()) for n, line in enumerate(text.splitlines(), 1)]
+
+    def error(self, message: str, number: int, line: str) -> ParseError:
+        return ParseError(message, tool=self.tool, line=number, excerpt=line)
+
+
+def parse_number(token: str) -> tuple[int, bool]:
+    """``"830843K"`` -> ``(830843000, False)``; ``"42"`` -> ``(42, True)``."""
+    match = NUMBER.fullmatch(token)
+    if not match:
+        raise ValueError(token)
+    return int(match.group(1)) * SUFFIX[match.group(2)], match.group(2) == ""
+
+
+def _port(text: str):
+    if not text:
+        raise ValueError("empty port")
+    if text.isdigit():
+        return int(text)
+    if not HOSTNAME.fullmatch(text):
+        raise ValueError(text)
+    return text
+
+
+def parse_hostport(text: str, hex_ok: bool = False) -> tuple[str, object, bool]:
+    """``"[2001:db8::1]:80"`` -> ``("2001:db8::1", 80, True)``.
+
+    ``port`` is an int, a service name as printed, or ``None`` when ipvsadm's name
+    truncation removed it.  Raises ValueError on anything that is not an address.
+    """
+    if hex_ok:
+        match = HEX_ADDRESS.fullmatch(text)
+        if match:
+            host = str(ipaddress.IPv4Address(int(match.group(1), 16)))
+            return host, int(match.group(2), 16), False
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise ValueError(text)
+        host, rest = text[1:end], text[end + 1:]
+        if not host or not re.fullmatch(r"[0-9A-Za-z:._%\-]+", host):
+            raise ValueError(text)
+        if rest == "":
+            return host, None, True
+        if not rest.startswith(":"):
+            raise ValueError(text)
+        return host, _port(rest[1:]), True
+    if text.count(":") > 1:  # bare IPv6 literal: only valid without a port
+        ipaddress.IPv6Address(text)
+        return text, None, True
+    host, sep, port = text.partition(":")
+    if not HOSTNAME.fullmatch(host):
+        raise ValueError(text)
+    return host, (_port(port) if sep else None), False
+
+
+def _counters(tokens: list[str], names: tuple[str, ...]) -> Counters:
+    values, exact = {}, True
+    for name, token in zip(names, tokens):
+        values[name], token_exact = parse_number(token)
+        exact = exact and token_exact
+    return Counters(exact=exact, **values)
+
+
+def _service_identity(tokens: list[str], proc: bool) -> tuple[dict, list[str]]:
+    protocol = tokens[0]
+    if protocol == "FWM":
+        mark = tokens[1]
+        fields = {"protocol": "FWM", "fwmark": int(mark, 16) if proc else int(mark)}
+        if not re.fullmatch(r"[0-9A-Fa-f]+" if proc else r"\d+", mark):
+            raise ValueError(mark)
+        if len(tokens) > 2 and tokens[2] == "IPv6":
+            fields["ipv6"] = True
+            return fields, tokens[3:]
+        return fields, tokens[2:]
+    if protocol not in ("TCP", "UDP", "SCTP"):
+        raise ValueError(protocol)
+    host, port, ipv6 = parse_hostport(tokens[1], hex_ok=proc)
+    return {"protocol": protocol, "host": host, "port": port, "ipv6": ipv6}, tokens[2:]
+
+
+def _scheduler_words(words: list[str]) -> dict:
+    """scheduler [(flags)] [persistent N] [mask M] [pe NAME] [ops] [unknown...]"""
+    fields: dict = {"scheduler": words[0] if words else None}
+    if words and not re.fullmatch(r"[A-Za-z0-9_\-]+", words[0]):
+        raise ValueError(words[0])
+    unknown: list[str] = []
+    i = 1
+    while i < len(words):
+        word = words[i]
+        has_value = i + 1 < len(words)
+        if word.startswith("(") and word.endswith(")") and i == 1:
+            fields["sched_flags"] = tuple(f for f in word[1:-1].split(",") if f)
+        elif word == "persistent" and has_value and words[i + 1].isdigit():
+            fields["persistent"] = int(words[i + 1])
+            i += 1
+        elif word == "mask" and has_value:
+            fields["netmask"] = words[i + 1]
+            i += 1
+        elif word == "pe" and has_value:
+            fields["pe"] = words[i + 1]
+            i += 1
+        elif word == "ops":
+            fields["ops"] = True
+        else:
+            unknown.append(word)
+        i += 1
+    fields["flags"] = tuple(unknown)
+    return fields
+
+
+def _real_fields(view: str, rest: list[str]) -> dict:
+    if view in ("default", "proc"):
+        forward, weight, active, inactive = rest
+        if not forward.isalpha():
+            raise ValueError(forward)
+        return {"forward": forward, "weight": int(weight), "active": int(active),
+                "inactive": int(inactive)}
+    if view == "tun-info":
+        forward, tunnel, weight, active, inactive = rest
+        if not forward.isalpha():
+            raise ValueError(forward)
+        return {"forward": forward, "tunnel_info": tunnel, "weight": int(weight),
+                "active": int(active), "inactive": int(inactive)}
+    if view == "thresholds":
+        upper, lower, active, inactive = (int(t) for t in rest)
+        return {"upper_threshold": upper, "lower_threshold": lower, "active": active,
+                "inactive": inactive, "forward": None, "weight": None}
+    if view == "persistent-conn":
+        weight, persist, active, inactive = (int(t) for t in rest)
+        return {"weight": weight, "persistent_conns": persist, "active": active,
+                "inactive": inactive, "forward": None}
+    return {"forward": None, "weight": None, view: _counters(rest, _names(view))}
+
+
+def _names(view: str) -> tuple[str, ...]:
+    return Counters.STATS if view == "stats" else Counters.RATE
+
+
+def _guess_view(tokens: list[str], is_real: bool) -> str:
+    """The view of a listing whose title lines were lost (captures without headers)."""
+    if is_real:
+        return "default" if len(tokens) == 5 and tokens[1].isalpha() else "stats"
+    tail = tokens[-5:]
+    if len(tokens) >= 7 and all(NUMBER.fullmatch(t) for t in tail):
+        return "stats"
+    return "default"
+
+
+def parse_ipvsadm_list(text: str, numeric: Optional[bool] = None) -> IpvsTable:
+    """Parse any ``ipvsadm -L`` listing (or ``/proc/net/ip_vs``) into an :class:`IpvsTable`.
+
+    ``numeric`` says whether ``-n`` was given; by default it is inferred: a listing
+    whose hosts are all IP literals and whose ports are all numbers is numeric.
+    """
+    lines = _Lines(text, "ipvsadm -L")
+    version = size = None
+    view: Optional[str] = None
+    services: list[dict] = []
+    for number, line in lines.items:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        header = HEADER.fullmatch(stripped)
+        if header:
+            version, size = header.group(1), int(header.group(2))
+            continue
+        if stripped.startswith("Prot LocalAddress:Port"):
+            view = next((v for word, v in TITLE_VIEWS if word in stripped.split()), None)
+            if view is None:
+                raise lines.error("unknown listing columns", number, line)
+            continue
+        if stripped.startswith("-> RemoteAddress:Port"):
+            words = stripped.split()
+            if "TunnelInfo" in words:
+                view = "tun-info"
+            elif view == "default" and re.fullmatch(r"\s*-> RemoteAddress:Port Forward\b.*", line):
+                view = "proc"  # the kernel's own listing has a one-space title
+            continue
+        tokens = stripped.split()
+        is_real = tokens[0] == "->"
+        if is_real:
+            tokens = tokens[1:]
+            if not services:
+                raise lines.error("real server before any virtual service", number, line)
+        if not tokens:
+            raise lines.error("empty real-server line", number, line)
+        if view is None:
+            view = _guess_view(tokens, is_real)
+        try:
+            if is_real:
+                if len(tokens) != REAL_FIELDS[view]:
+                    raise ValueError("field count")
+                host, port, ipv6 = parse_hostport(tokens[0], hex_ok=view == "proc")
+                fields = _real_fields(view, tokens[1:])
+                services[-1]["reals"].append(RealServer(host=host, port=port, ipv6=ipv6, **fields))
+                continue
+            fields, words = _service_identity(tokens, view == "proc")
+            if view in ("stats", "rate"):
+                if len(words) != 5:
+                    raise ValueError("field count")
+                fields.update(scheduler=None, **{view: _counters(words, _names(view))})
+            else:
+                if not words:
+                    raise ValueError("no scheduler")
+                fields.update(_scheduler_words(words))
+        except (ValueError, IndexError, KeyError):
+            raise lines.error("unexpected line in ipvsadm listing", number, line) from None
+        fields["reals"] = []
+        services.append(fields)
+    built = tuple(VirtualService(**f) for f in services)
+    if numeric is None:
+        numeric = _looks_numeric(built)
+    return IpvsTable(services=built, version=version, size=size, numeric=numeric,
+                     view=view or "default")
+
+
+def _is_ip(host: Optional[str]) -> bool:
+    try:
+        ipaddress.ip_address(host or "")
+        return True
+    except ValueError:
+        return False
+
+
+def _looks_numeric(services: tuple[VirtualService, ...]) -> bool:
+    for svc in services:
+        if svc.protocol != "FWM" and (not _is_ip(svc.host) or not isinstance(svc.port, int)):
+            return False
+        for real in svc.reals:
+            if not _is_ip(real.host) or not isinstance(real.port, int):
+                return False
+    return True
+
+
+EXPIRE = re.compile(r"(\d+):(\d{2})")
+
+
+def parse_ipvsadm_connections(text: str) -> list[Connection]:
+    """Parse ``ipvsadm -L -n -c`` (also with ``--persistent-conn``) into connections."""
+    lines = _Lines(text, "ipvsadm -L -c")
+    entries = []
+    for number, line in lines.items:
+        stripped = line.strip()
+        if not stripped or stripped == "IPVS connection entries" or stripped.startswith("pro expire"):
+            continue
+        tokens = stripped.split()
+        expire = EXPIRE.fullmatch(tokens[1]) if len(tokens) > 1 else None
+        if (not 6 <= len(tokens) <= 8 or not expire or not tokens[0].isalpha()
+                or not all(":" in t for t in tokens[3:6])):
+            raise lines.error("unexpected line in connection listing", number, line)
+        entries.append(Connection(
+            protocol=tokens[0],
+            expire=int(expire.group(1)) * 60 + int(expire.group(2)),
+            state=tokens[2],
+            source=tokens[3],
+            virtual=tokens[4],
+            destination=tokens[5],
+            pe_name=tokens[6] if len(tokens) > 6 else None,
+            pe_data=tokens[7] if len(tokens) > 7 else None,
+        ))
+    return entries
+
+
+def parse_ipvsadm_save(text: str) -> IpvsTable:
+    """Parse ``ipvsadm -S -n`` output (``-A``/``-a`` lines) into a table (view ``save``).
+
+    Thresholds are not saved by ipvsadm, so they are ``None`` here.
+    """
+    services: dict[tuple, VirtualService] = {}
+    for rule in parse_rules(text, tool="ipvsadm -S"):
+        if rule.command == "-A":
+            services[rule.service.key] = rule.service
+        elif rule.command == "-a":
+            svc = services.get(rule.service.key)
+            if svc is None:
+                raise ParseError("real server of an unknown service", tool="ipvsadm -S",
+                                 line=rule.line, excerpt=rule.text)
+            real = rule.real.__class__(**{**_fields(rule.real), "upper_threshold": None,
+                                          "lower_threshold": None})
+            services[svc.key] = svc.__class__(**{**_fields(svc), "reals": svc.reals + (real,)})
+        else:
+            raise ParseError("not a save line", tool="ipvsadm -S", line=rule.line,
+                             excerpt=rule.text)
+    return IpvsTable(services=tuple(services.values()), numeric=_looks_numeric(
+        tuple(services.values())), view="save")
+
+
+def _fields(obj) -> dict:
+    import attrs
+
+    return attrs.asdict(obj, recurse=False)
+
+
+TIMEOUT = re.compile(r"Timeout \(tcp tcpfin udp\):\s*(\d+)\s+(\d+)\s+(\d+)")
+DAEMON = re.compile(r"(master|backup) sync daemon \((.*)\)")
+VERSION = re.compile(r"ipvsadm v(\S+)(?:\s+(\S+))?(?:\s+\(compiled with .*? and IPVS v(\S+)\))?")
+
+
+def parse_ipvsadm_timeout(text: str) -> Timeouts:
+    """``Timeout (tcp tcpfin udp): 900 120 300`` -> :class:`Timeouts`."""
+    lines = _Lines(text, "ipvsadm -L --timeout")
+    found = None
+    for number, line in lines.items:
+        if not line.strip():
+            continue
+        match = TIMEOUT.fullmatch(line.strip())
+        if not match or found:
+            raise lines.error("unexpected line in timeout listing", number, line)
+        found = Timeouts(*(int(g) for g in match.groups()))
+    if found is None:
+        raise ParseError("no timeout line", tool=lines.tool, excerpt=text[:80])
+    return found
+
+
+def parse_ipvsadm_daemon(text: str) -> list[SyncDaemon]:
+    """``master sync daemon (mcast=eth0, syncid=1[, maxlen=..., group=..., port=..., ttl=...])``."""
+    lines = _Lines(text, "ipvsadm -L --daemon")
+    daemons = []
+    known = {"mcast": "mcast_interface", "syncid": "syncid", "maxlen": "maxlen",
+             "group": "group", "port": "port", "ttl": "ttl"}
+    for number, line in lines.items:
+        if not line.strip():
+            continue
+        match = DAEMON.fullmatch(line.strip())
+        if not match:
+            raise lines.error("unexpected line in daemon listing", number, line)
+        fields: dict = {"state": match.group(1)}
+        extra = []
+        for item in match.group(2).split(","):
+            key, sep, value = item.strip().partition("=")
+            if not sep:
+                raise lines.error("unexpected daemon option", number, line)
+            if key in known:
+                numeric = known[key] in ("syncid", "maxlen", "port", "ttl")
+                if numeric and not value.isdigit():
+                    raise lines.error("unexpected daemon option", number, line)
+                fields[known[key]] = int(value) if numeric else value
+            else:
+                extra.append((key, value))
+        daemons.append(SyncDaemon(extra=extra, **fields))
+    return daemons
+
+
+def parse_ipvsadm_version(text: str) -> IpvsadmVersion:
+    """``ipvsadm v1.26 2008/5/15 (compiled with popt and IPVS v1.2.1)``."""
+    for line in text.splitlines():
+        match = VERSION.fullmatch(line.strip())
+        if match:
+            return IpvsadmVersion(*match.groups())
+    raise ParseError("no version line", tool="ipvsadm --version", excerpt=text[:120])
