@@ -19,7 +19,7 @@ options {
     pid-file "/run/n.pid";
     listen-on port 5353 { 10.0.0.1; 10.0.0.2; 10.0.0.3; };
     listen-on-v6 port 5353 { none; };
-      };
+    };
 controls { };
 
 Only the standard library is used: this module is imported by the agent at start time.
@@ -245,6 +245,16 @@ def read_options(text: str, *, file: Optional[str] = None) -> NamedOptions:
     return NamedOptions(pid_file, directory, port or DEFAULT_PORT, listen_on, listen_v6)
 
 
+def _whole_lines(text: str, start: int, end: int) -> Tuple[int, int]:
+    """Widen ``[start, end)`` to whole lines when nothing else shares them."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:start].strip() or text[end:line_end].strip():
+        return start, end
+    return line_start, min(line_end + 1, len(text))
+
+
 def rewrite_for_service(text: str, addresses: Sequence[str], *, working_dir: str,
                         pid_file: str, update_source: bool = False,
                         file: Optional[str] = None) -> str:
@@ -297,8 +307,9 @@ def rewrite_for_service(text: str, addresses: Sequence[str], *, working_dir: str
         pos = body_start
         for item in inner:
             if item.keyword in owned:
-                pieces.append(text[pos:item.start])
-                pos = item.end
+                start, end = _whole_lines(text, item.start, item.end)
+                pieces.append(text[pos:start])
+                pos = end
     pieces.append(text[pos:])
     result = "".join(pieces)
     if not has_options:
