@@ -89,15 +89,17 @@ def _parse_tree(body: str, doc: _Doc) -> Any:
 
     try:
         return etree.fromstring(body.encode("utf-8", "replace"), _xml_parser())
-    except etree.XMLSyntaxError as first:
+    except ValueError as first:  # XMLSyntaxError is one; lxml raises plain ValueError too
         repaired = _BARE_AMP.sub("&amp;", body)
         if repaired != body:
             try:
                 return etree.fromstring(repaired.encode("utf-8", "replace"), _xml_parser())
-            except etree.XMLSyntaxError:
+            except (etree.XMLSyntaxError, ValueError):
                 pass
-        line = first.position[0] if first.position else None
-        message = re.sub(r",? ?\(?(<string>, )?line \d+(, column \d+)?\)?$", "", first.msg or "")
+        position = getattr(first, "position", None)
+        line = position[0] if position else None
+        message = re.sub(r",? ?\(?(<string>, )?line \d+(, column \d+)?\)?$", "",
+                         getattr(first, "msg", None) or str(first))
         raise doc.error(f"malformed XML: {message.strip()}", line=line) from None
 
 
