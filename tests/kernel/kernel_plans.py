@@ -64,6 +64,7 @@ def seed_lvs_plan(workdir: Path) -> dict:
         "nodes": [{"name": n, "address": a} for n, a in NODES],
         "victim": "h2",
         "desired": _plain_desired(workdir),
+        "expected": {k: Path(v).read_text().splitlines() for k, v in _plain_desired(workdir).items()},
         "zigha": zigha_command(),
         "repo": str(ROOT),
     }

@@ -1,20 +1,190 @@
-"""The seed's load-balanced web service, end to end, in a real Linux kernel."""
+"""The seed's load-balanced web service, end to end, in a real Linux kernel.
+
+One guest boot (the ``seed_lvs_boot`` fixture) runs the whole scenario of
+guest/lvs_steps.py: h0 is the director (VIP, TCP 80, direct routing, round robin),
+h1-h3 are real servers in their own network and mount namespaces, prepared by zigha
+for direct routing, each running apache2 through zigha's httpd agent with its
+DocumentRoot on one GFS2 filesystem; a client namespace asks the VIP.  Each test here
+checks one step of what the guest recorded.
+"""
+
+from __future__ import annotations
+
+import re
 
 import pytest
 
 pytestmark = pytest.mark.kernel
 
 
-def test_topology(seed_lvs_boot):
+def rules(lines: list) -> set:
+    """``ipvsadm -S -n`` lines as a set: the kernel's order is not meaningful."""
+    return {" ".join(line.split()) for line in lines}
+
+
+def batches(record: dict) -> list:
+    """The ``ipvsadm -R`` batches zigha ran during a step (through the logging wrapper)."""
+    return [call for call in record["ipvsadm_calls"] if call["argv"][:1] in (["-R"], ["--restore"])]
+
+
+def changes(record: dict) -> list:
+    """ipvsadm calls that change the table (anything but listing and saving)."""
+    return [c for c in record["ipvsadm_calls"] if c["argv"][:1] not in (["-S"], ["-L"], ["-l"], ["--save"], ["--list"])]
+
+
+# ----------------------------------------------------------------- topology --
+def test_each_node_has_private_cluster_dirs_and_mounts_the_shared_gfs2(seed_lvs_boot):
     rec = seed_lvs_boot.step("topology")
-    print(rec["node_mounts"])
+    loop = rec["gfs2_loop"]
+    assert 'Locking protocol:          "lock_nolock"' in rec["mkfs_gfs2"]
+    for node, mounts in rec["node_mounts"].items():
+        points = {line.split()[1]: line.split() for line in mounts}
+        assert points["/run/cluster"][2] == "tmpfs" and points["/run/cluster"][0] == f"cluster-run-{node}"
+        assert points["/etc/cluster"][2] == "tmpfs" and points["/etc/cluster"][0] == f"cluster-etc-{node}"
+        device, _, fstype, options = points["/srv/www"][:4]
+        assert (device, fstype) == (loop, "gfs2")
+        assert "ro" in options.split(",")
+    # the same path written on each node holds that node's own content
+    assert rec["etc_cluster_owner"] == {node: node for node in rec["node_mounts"]}
+    assert rec["root_etc_cluster_owner_rc"] != 0
 
 
-def test_round_robin(seed_lvs_boot):
+def test_real_servers_are_prepared_for_direct_routing(seed_lvs_boot):
+    rec = seed_lvs_boot.step("realservers")
+    vip = seed_lvs_boot.results["plan"]["vip"]
+    for node, seen in rec["nodes"].items():
+        assert re.search(rf"\binet {re.escape(vip)}/32\b", seen["lo"]), (node, seen["lo"])
+        assert seen["arp"]["all.arp_ignore"] == "1" and seen["arp"]["all.arp_announce"] == "2"
+        # the node's own address stays on eth0, where ARP for it is answered
+        assert re.search(r"\binet 10\.10\.10\.\d+/24\b", seen["eth0"]), (node, seen["eth0"])
+
+
+def test_httpd_runs_on_every_node_through_the_agent(seed_lvs_boot):
+    rec = seed_lvs_boot.step("httpd_start")
+    for node, page in rec["pages"].items():
+        assert rec["starts"][node] == 0
+        assert rec["monitors"][node] == 0
+        assert rec["pids"][node], f"no apache2 in {node}'s namespace"
+        assert page.startswith(f"served by {node} ") and "from GFS2" in page, page
+
+
+# -------------------------------------------------------------- director ----
+def expected(boot, variant: str) -> set:
+    return rules(boot.results["plan"]["expected"][variant])
+
+
+@pytest.mark.parametrize("step, variant", [
+    ("apply", "initial"),
+    ("converge_weight", "weight"),
+    ("converge_remove", "remove"),
+    ("converge_scheduler", "scheduler"),
+    ("converge_back", "initial"),
+])
+def test_apply_converges_the_kernel_table_in_one_batch(seed_lvs_boot, step, variant):
+    rec = seed_lvs_boot.step(step)
+    assert rules(rec["table_after"]) == expected(seed_lvs_boot, variant)
+    assert len(batches(rec)) == 1, rec["ipvsadm_calls"]
+    assert changes(rec) == batches(rec), "every change goes through the one -R batch"
+    batch = batches(rec)[0]["stdin"]
+    assert not any(line.split()[:1] == ["-C"] for line in batch), "apply never flushes the table"
+
+
+def edits(record: dict) -> set:
+    """(command, real server or service) of each line of the step's batch."""
+    found = set()
+    for line in batches(record)[0]["stdin"]:
+        words = line.split()
+        if not words:
+            continue
+        target = words[words.index("-r") + 1] if "-r" in words else words[words.index("-t") + 1]
+        found.add((words[0], target))
+    return found
+
+
+def test_each_edit_sends_only_the_difference(seed_lvs_boot):
+    plan = seed_lvs_boot.results["plan"]
+    service = f"{plan['vip']}:80"
+    h1, h2 = (f"{n['address']}:80" for n in plan["nodes"][:2])
+    assert edits(seed_lvs_boot.step("converge_weight")) == {("-e", h1)}
+    assert edits(seed_lvs_boot.step("converge_remove")) == {("-d", h2)}
+    assert edits(seed_lvs_boot.step("converge_scheduler")) == {("-E", service)}
+
+
+def test_reapplying_the_same_desired_state_changes_nothing(seed_lvs_boot):
+    rec = seed_lvs_boot.step("reapply")
+    assert rules(rec["table_after"]) == rules(rec["table_before"]) == expected(seed_lvs_boot, "initial")
+    assert all(not any(line.strip() for line in b["stdin"]) for b in batches(rec))
+    assert [c for c in changes(rec) if c not in batches(rec)] == []
+
+
+# ------------------------------------------------------------------ client ----
+def test_round_robin_alternates_h1_h2_h3_and_each_page_names_its_node(seed_lvs_boot):
     rec = seed_lvs_boot.step("round_robin")
-    print([r["node"] for r in rec["requests"]])
+    answered = [r["node"] for r in rec["requests"]]
+    assert all(r["ok"] for r in rec["requests"]), rec["requests"]
+    assert sorted(answered[:3]) == ["h1", "h2", "h3"]
+    assert answered == [answered[i % 3] for i in range(len(answered))], answered
+    # direct routing: replies bypass the director, so it counts no outgoing packet
+    per_server = {}
+    for line in rec["stats"].splitlines():
+        if line.startswith("  -> ") and line.split()[1][0].isdigit():
+            address, conns, inpkts, outpkts = line.split()[1:5]
+            per_server[address] = (int(conns), int(outpkts))
+    plan = seed_lvs_boot.results["plan"]
+    rounds = len(answered) // 3
+    assert per_server == {f"{n['address']}:80": (rounds, 0) for n in plan["nodes"]}
 
 
-def test_health(seed_lvs_boot):
+# ----------------------------------------------------------- health check ----
+def window(record: dict, start: str, end: str) -> list:
+    events = record["events"]
+    return [r for r in record["requests"] if events[start] <= r["start"] and r["end"] <= events[end]]
+
+
+def test_before_the_stop_every_node_answers(seed_lvs_boot):
     rec = seed_lvs_boot.step("health")
-    print(rec["events"])
+    before = window(rec, "client_started", "stop")
+    assert before and all(r["ok"] for r in before)
+    assert {r["node"] for r in before} == {"h1", "h2", "h3"}
+
+
+def test_stopping_h2_through_its_agent_leaves_h1_and_h3_running(seed_lvs_boot):
+    rec = seed_lvs_boot.step("health")
+    victim = rec["victim"]
+    assert rec["agent_stop"] == 0
+    assert rec["pids_after_stop"][victim] == []
+    for node, rc in rec["monitors_after_stop"].items():
+        if node == victim:
+            assert rc == 7, "OCF_NOT_RUNNING after stop"
+        else:
+            assert rc == 0
+            assert rec["pids_after_stop"][node] == rec["pids_before_stop"][node]
+
+
+def test_health_checker_quiesces_h2_and_no_request_fails_after_it_reacts(seed_lvs_boot):
+    rec = seed_lvs_boot.step("health")
+    quiet = window(rec, "quiesced_seen", "start")
+    failed = [r for r in quiet if not r["ok"]]
+    assert not failed, failed
+    assert len(quiet) >= 10
+    assert {r["node"] for r in quiet} == {"h1", "h3"}
+    victim = next(n["address"] for n in seed_lvs_boot.results["plan"]["nodes"] if n["name"] == rec["victim"])
+    quiesce = [line for call in rec["ipvsadm_calls"] for line in [" ".join(call["argv"]), *call["stdin"]]
+               if line.startswith("-e ") and f"-r {victim}:80" in line and line.split()[-2:] == ["-w", "0"]]
+    assert quiesce, "the checker sets the stopped server's weight to 0"
+
+
+def test_h2_comes_back_when_its_httpd_starts_again(seed_lvs_boot):
+    rec = seed_lvs_boot.step("health")
+    assert rec["agent_start"] == 0
+    after = window(rec, "restored_seen", "restored_seen") or [
+        r for r in rec["requests"] if r["start"] >= rec["events"]["restored_seen"]]
+    assert after and all(r["ok"] for r in after), after
+    assert {r["node"] for r in after} == {"h1", "h2", "h3"}
+
+
+def test_every_httpd_stops_through_its_agent(seed_lvs_boot):
+    rec = seed_lvs_boot.step("httpd_stop")
+    assert set(rec["stops"].values()) == {0}
+    assert set(rec["monitors"].values()) == {7}
+    assert rec["left"] == {node: [] for node in rec["stops"]}

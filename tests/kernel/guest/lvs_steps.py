@@ -10,6 +10,7 @@ the director's table applied and edited, then the client and the health checker.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -124,8 +125,8 @@ def run_lvs_scenario(g: Guest) -> None:
     g.results["backend"] = backend
 
     g.step("topology", lambda: step_topology(g))
-    g.step("realservers", b.prepare_realservers, "topology")
-    g.step("httpd_start", b.start_httpds, "realservers")
+    g.step("realservers", lambda: step_realservers(g, b), "topology")
+    g.step("httpd_start", lambda: step_httpd_start(g, b), "realservers")
     g.step("apply", lambda: step_apply(g, b, "initial"), "topology")
     g.step("show", lambda: b.show(), "apply")
     g.step("reapply", lambda: step_apply(g, b, "initial"), "apply")
@@ -135,7 +136,76 @@ def run_lvs_scenario(g: Guest) -> None:
     g.step("round_robin", lambda: step_round_robin(g), "converge_back", "httpd_start")
     g.step("health", lambda: step_health(g, b), "round_robin")
     g.step("errors", b.error_paths, "topology")
-    g.step("httpd_stop", b.stop_httpds, "httpd_start")
+    g.step("httpd_stop", lambda: step_httpd_stop(g, b), "httpd_start")
+
+
+ARP_KEYS = ("all.arp_ignore", "all.arp_announce", "lo.arp_ignore", "lo.arp_announce")
+
+
+def step_realservers(g: Guest, b) -> dict:
+    nodes = {}
+    for name in node_names(g):
+        prepare = b.prepare_realserver(name)
+        if prepare["rc"] != 0:
+            raise StepFailed(f"real-server preparation failed on {name}: {prepare['stderr'][-1000:]}")
+        sysctl = g.run(["sysctl", *(f"net.ipv4.conf.{k}" for k in ARP_KEYS)], name, check=True)
+        arp = {}
+        for line in sysctl["stdout"].splitlines():
+            key, _, value = line.partition(" = ")
+            arp[key.replace("net.ipv4.conf.", "")] = value.strip()
+        nodes[name] = {
+            "lo": g.run(["ip", "-4", "-o", "addr", "show", "dev", "lo"], name, check=True)["stdout"],
+            "eth0": g.run(["ip", "-4", "-o", "addr", "show", "dev", "eth0"], name, check=True)["stdout"],
+            "arp": arp,
+            "prepare": prepare,
+        }
+    return {"nodes": nodes}
+
+
+def fetch(g: Guest, url: str, attempts: int = 50) -> dict:
+    """GET ``url`` from the client namespace, retrying while the server comes up."""
+    for _ in range(attempts):
+        result = g.run(["curl", "-s", "-S", "--max-time", "2", url], "client")
+        if result["rc"] == 0:
+            break
+        time.sleep(0.2)
+    return result
+
+
+def step_httpd_start(g: Guest, b) -> dict:
+    starts, pages, monitors = {}, {}, {}
+    for name in node_names(g):
+        g.run(["mkdir", "-p", "/etc/cluster/httpd", "/var/run/cluster/httpd"], name, check=True)
+        g.run(["tee", "/etc/cluster/httpd/httpd.conf"], name, stdin=httpd_conf(g, name), check=True)
+        starts[name] = b.agent(name, "start")
+        if starts[name]["rc"] != 0:
+            raise StepFailed(f"the agent did not start httpd on {name}: {starts[name]['stderr'][-1000:]}")
+    for name in node_names(g):
+        pages[name] = fetch(g, f"http://{node_address(g, name)}/")["stdout"]
+        monitors[name] = b.agent(name, "monitor")["rc"]
+    return {"starts": {n: r["rc"] for n, r in starts.items()}, "pages": pages, "monitors": monitors,
+            "pids": {n: httpd_pids(g, n) for n in node_names(g)}}
+
+
+def httpd_pids(g: Guest, name: str) -> list:
+    """apache2 processes whose network namespace is node ``name``'s."""
+    own = os.readlink(f"/proc/{g.holders[name]}/ns/net")
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "apache2" and os.readlink(entry / "ns/net") == own:
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return sorted(pids)
+
+
+def step_httpd_stop(g: Guest, b) -> dict:
+    stops = {name: b.agent(name, "stop")["rc"] for name in node_names(g)}
+    monitors = {name: b.agent(name, "monitor")["rc"] for name in node_names(g)}
+    return {"stops": stops, "monitors": monitors, "left": {n: httpd_pids(g, n) for n in node_names(g)}}
 
 
 def step_apply(g: Guest, b, variant: str) -> dict:
@@ -183,9 +253,11 @@ def step_health(g: Guest, b) -> dict:
         events["client_started"] = time.time()
         if not wait_for(lambda: len(requests_after(0)) >= 9, 60):
             raise StepFailed("the client got no answers before the stop")
+        pids_before = {name: httpd_pids(g, name) for name in node_names(g)}
         events["stop"] = time.time()
         stop = b.agent(victim, "stop")
         events["stopped"] = time.time()
+        pids_after = {name: httpd_pids(g, name) for name in node_names(g)}
         monitors = {name: b.agent(name, "monitor")["rc"] for name in node_names(g)}
         if not wait_for(lambda: weight_of_victim() in (0, None), 60):
             raise StepFailed(f"the health checker did not take {victim} out within 60 s")
@@ -207,7 +279,8 @@ def step_health(g: Guest, b) -> dict:
         g.stop_background(checker)
     return {
         "victim": victim, "events": events, "requests": read_requests(requests_path),
-        "agent_stop": stop, "agent_start": start, "monitors_after_stop": monitors,
+        "agent_stop": stop["rc"], "agent_start": start["rc"], "monitors_after_stop": monitors,
+        "pids_before_stop": pids_before, "pids_after_stop": pids_after,
         "checker_log": b.checker_log(),
         "ipvsadm_calls": [c for c in ipvsadm_calls(g, events["client_started"]) if c["argv"][:1] != ["-S"]],
     }

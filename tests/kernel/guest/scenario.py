@@ -36,7 +36,7 @@ class Guest:
         self.plan = json.loads(plan_path.read_text())
         self.out_dir = plan_path.parent
         self.state = Path("/run/zigha-kernel-tier")
-        self.results = {"scenario": self.plan["scenario"], "kernel": os.uname().release, "steps": {}}
+        self.results = {"scenario": self.plan["scenario"], "kernel": os.uname().release, "plan": self.plan, "steps": {}}
         self.holders = {}
         self.background = []
 
