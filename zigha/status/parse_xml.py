@@ -89,7 +89,7 @@ def _parse_tree(body: str, doc: _Doc) -> Any:
 
     try:
         return etree.fromstring(body.encode("utf-8", "replace"), _xml_parser())
-    except ValueError as first:  # XMLSyntaxError is one; lxml raises plain ValueError too
+    except (etree.XMLSyntaxError, ValueError) as first:
         repaired = _BARE_AMP.sub("&amp;", body)
         if repaired != body:
             try:
