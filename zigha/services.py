@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 import attrs
 
 from zigha.errors import CommandTimeout
-from zigha.status import clustat as _clustat
+from zigha.status import live as _live
 from zigha.status.errors import (
     InquorateError, MemberOfflineError, RgmanagerError, RgmanagerUnavailableError,
     UnknownMemberError, UnknownServiceError,
@@ -347,9 +347,9 @@ class Services:
         """The exact member name to pass to ``-m`` and what it was resolved from."""
         if not self.check_members:
             return member, None
-        found = _clustat.clustat(self.runner, member=member).member(member)
+        found = _live.clustat(self.runner, member=member).member(member)
         if found is None:
-            names = [m.name for m in _clustat.clustat(self.runner).members if m.qdisk is False]
+            names = [m.name for m in _live.clustat(self.runner).members if m.qdisk is False]
             matches = [n for n in names if n.startswith(member)]
             if self.resolve_members and len(matches) == 1:
                 return self._member(matches[0])[0], member
@@ -407,7 +407,7 @@ class Services:
 
     def status(self, name: str) -> ServiceStatus:
         """The service's current status (``clustat -x -s``)."""
-        return _clustat.service_status(name, self.runner)
+        return _live.service_status(name, self.runner)
 
     def wait_for(self, name: str,
                  state: Union[None, ServiceState, str, Iterable[Union[ServiceState, str]]] = None,
@@ -435,7 +435,7 @@ class Services:
         while True:
             current: Optional[ServiceStatus]
             try:
-                current = _clustat.service_status(full, self.runner)
+                current = _live.service_status(full, self.runner)
             except (RgmanagerUnavailableError, InquorateError, CommandTimeout):
                 current = None
             elapsed = self.clock() - start

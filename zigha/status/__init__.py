@@ -15,7 +15,7 @@ Live: :func:`clustat`, :func:`service_status`, :func:`member_status`,
 clustat's own formats: :func:`render_clustat_text`, :func:`render_clustat_xml`.
 """
 
-from zigha.status.clustat import (
+from zigha.status.live import (
     ClustatError, clustat, is_quorate, member_status, parse_clustat, service_status,
 )
 from zigha.status.cman import (

@@ -1,5 +1,8 @@
 """Run clustat through the runner and read its answer (exit codes included).
 
+The functions are re-exported by :mod:`zigha.status`; the parsers live in
+:mod:`zigha.status.parse_text` and :mod:`zigha.status.parse_xml`.
+
 clustat's exit status means different things per mode (rhcs-cli.md §1.4): a full report
 exits 0 (or **255** on RHEL 6.0 text mode when rgmanager did not answer), ``-s`` exits
 with the state number, ``-Q`` 0/1 for quorate/inquorate, and a missing cman is exit 1
