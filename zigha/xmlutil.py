@@ -103,8 +103,9 @@ def c14n(tree_or_data: Any, with_comments: bool = True) -> bytes:
 def element_path(element: Any) -> str:
     """A readable path to ``element``: ``/cluster/rm/service[@name='http']/ip[2]``.
 
-    Steps use ``[@name='…']`` when the element has a name, else a 1-based position
-    among same-tag siblings when there are several, else the bare tag.
+    Steps use ``[@name='…']`` (or ``[@ref='…']``) when that identifies the element
+    among its same-tag siblings, else a 1-based position when there are several,
+    else the bare tag.
     """
     steps = []
     node = element
@@ -112,17 +113,22 @@ def element_path(element: Any) -> str:
         tag = node.tag if isinstance(node.tag, str) else "comment()"
         name = node.get("name") if isinstance(node.tag, str) else None
         parent = node.getparent()
+        same = [] if parent is None else [c for c in parent if c.tag == node.tag]
+        ref = node.get("ref") if isinstance(node.tag, str) else None
         if parent is None:
             steps.append(tag)
-        elif name is not None and "'" not in name:
+        elif name is not None and "'" not in name and _unique(same, "name", name):
             steps.append(f"{tag}[@name='{name}']")
-        elif node.get("ref") is not None and "'" not in node.get("ref") and isinstance(node.tag, str):
-            steps.append(f"{tag}[@ref='{node.get('ref')}']")
+        elif ref is not None and "'" not in ref and _unique(same, "ref", ref):
+            steps.append(f"{tag}[@ref='{ref}']")
         else:
-            same = [c for c in parent if c.tag == node.tag]
             steps.append(f"{tag}[{same.index(node) + 1}]" if len(same) > 1 else tag)
         node = parent
     return "/" + "/".join(reversed(steps))
+
+
+def _unique(siblings: list, attr: str, value: str) -> bool:
+    return sum(1 for s in siblings if s.get(attr) == value) == 1
 
 
 def child_elements(element: Any, tag: Optional[str] = None) -> list:

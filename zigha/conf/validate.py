@@ -220,6 +220,12 @@ def check_fence_devices(root: Any) -> Iterator[Finding]:
             yield _f("error", "fence-manual",
                      "fence_manual does not exist on RHEL 6: fencing fails and recovery blocks "
                      "until fence_ack_manual is run", device)
+        elif device.get("agent") in ("fence_scsi", "fence_sanlock") and not any(
+            d.get("name") == name for u in root.iter("unfence") for d in child_elements(u, "device")
+        ):
+            yield _f("warning", "missing-unfence",
+                     f"{device.get('agent')} device {name!r} is not in any node's <unfence> "
+                     "section (fabric/SCSI fencing needs unfencing with action=\"on\")", device)
         elif device.get("agent") == "fence_vmware":
             yield _f("warning", "fence-vmware", "fence_vmware is unsupported; use fence_vmware_soap",
                      device)
@@ -349,9 +355,9 @@ def check_groups(root: Any) -> Iterator[Finding]:
         name = attrs.get("name")
         if name is None and el.get("ref") is None:
             yield _f("error", "missing-service-name", f"a <{el.tag}> has no name", el)
-        if names[(el.tag, name)] > 1 and (el.tag, name) not in reported and el.get("ref") is None:
-            reported.add((el.tag, name))
+        if names[(el.tag, name)] > 1 and (el.tag, name) in reported:
             yield _f("error", "duplicate-service", f"{el.tag} name {name!r} is used more than once", el)
+        reported.add((el.tag, name))
         domain = attrs.get("domain")
         if domain and domain.lower() not in domains:
             yield _f("error", "unknown-domain",

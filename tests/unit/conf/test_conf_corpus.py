@@ -1,0 +1,80 @@
+"""Every real cluster.conf of the corpus loads, round-trips and gets the right verdict."""
+
+from __future__ import annotations
+
+import pytest
+
+from zigha import xmlutil
+from zigha.conf import ClusterConf
+
+from conf_corpus_paths import ALL_FILES, SCHEMA_VALID
+
+corpus = pytest.mark.parametrize("corpus_file", ALL_FILES, ids=[f.name for f in ALL_FILES])
+
+
+def test_the_corpus_is_complete(reference):
+    names = {f.name for f in (reference / "cluster-conf").glob("*.conf")}
+    assert len(names) == 26
+    assert SCHEMA_VALID <= names
+
+
+@corpus
+def test_loads_and_round_trips_c14n_equal(corpus_file):
+    text = corpus_file.read_bytes()
+    conf = ClusterConf.load(corpus_file)
+    again = ClusterConf.from_string(text).to_string()
+    assert xmlutil.c14n(again) == xmlutil.c14n(text)
+    assert xmlutil.c14n(conf.to_string(), with_comments=True) == xmlutil.c14n(text, with_comments=True)
+    # the views never fail, valid file or not
+    conf.summary()
+
+
+def test_comments_survive(reference):
+    path = reference / "cluster-conf" / "rgmanager-test016.conf"
+    out = ClusterConf.load(path).to_string()
+    assert "Negative test: Attempting to assign an IP address" in out
+
+
+@corpus
+def test_schema_verdict_matches_the_reference(corpus_file, reference):
+    conf = ClusterConf.load(corpus_file)
+    findings = conf.validate(reference / "cluster.rng")
+    schema_errors = [f for f in findings if f.code == "schema"]
+    assert conf.last_schema == str(reference / "cluster.rng")
+    if corpus_file.name in SCHEMA_VALID:
+        assert schema_errors == []
+    else:
+        assert schema_errors, "the reference says this file fails the schema"
+        for finding in schema_errors:
+            assert finding.severity == "error" and finding.line and finding.line > 0
+
+
+def test_invalid_files_name_the_place(reference):
+    conf = ClusterConf.load(reference / "cluster-conf" / "rgmanager-test016.conf")
+    by_code = {f.code: f for f in conf.validate(reference / "cluster.rng")}
+    assert by_code["missing-cluster-name"].path == "/cluster"
+    assert by_code["missing-cluster-name"].line == 8
+    extra = by_code["max-instances"]
+    assert extra.path == "/cluster/rm/service[@ref='test2']/ip[@ref='192.168.1.3']"
+    assert extra.line == 38
+
+    conf = ClusterConf.load(reference / "cluster-conf" / "clufter-try_edit.conf")
+    findings = conf.validate(reference / "cluster.rng")
+    assert any(f.code == "schema" and f.path == "/cluster/totem" and f.line == 11 for f in findings)
+
+
+def test_semantic_findings_of_the_reference_table(reference):
+    """cluster-conf/SOURCES.md 'main semantic findings' column."""
+    def codes(name):
+        return {f.code for f in ClusterConf.load(reference / "cluster-conf" / name).validate()}
+
+    assert "two-node-expected-votes" in codes("clufter-filled.conf")
+    assert "missing-unfence" in codes("clufter-filled.conf")
+    assert "priority-ignored" in codes("clufter-test3.conf")
+    assert "priority-ignored" not in codes("clufter-test2.conf")
+    assert "max-instances" in codes("rgmanager-test016.conf")
+    assert "max-instances" not in codes("rgmanager-test018.conf")  # clusterfs: many instances
+    for name in ("clufter-test1.conf", "clufter-test5.conf", "proxmox-cluster.conf",
+                 "qpid-cpp-fedora-example.conf", "pcs-cluster.conf"):
+        assert not [f for f in ClusterConf.load(reference / "cluster-conf" / name).validate()
+                    if f.is_error], name
