@@ -184,7 +184,7 @@ def _run(args: Sequence[str], runner, timeout: Optional[float]):
         # cman_error(): "Cluster software not started", "Node is not yet a cluster member"
         lowered = message.lower()
         cls = CmanNotRunningError if (
-            "cannot open connection" in lowered or "not started" in lowered
+            "is it running" in lowered or "not started" in lowered
             or "not yet a cluster member" in lowered) else CmanError
         raise cls.from_result(f"cman_tool {args[0]}: {message}", result)
     return result
