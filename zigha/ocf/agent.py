@@ -367,6 +367,9 @@ class Agent:
             rc = method(ctx)
         except Exception as exc:  # noqa: BLE001 - every failure must become an OCF code
             code = getattr(exc, "ocf_code", None)
+            if isinstance(exc, ImportError):
+                ctx.log.error(f"{action} failed: {exc} (Python module not installed)")
+                return codes.ERR_INSTALLED
             if code is None:
                 import traceback
 

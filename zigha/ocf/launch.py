@@ -48,18 +48,47 @@ def missing_dependencies() -> list:
     return [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
 
 
+def _site_dirs_with_dependencies() -> list:
+    """Site directories that hold attrs and sh, in the usual places an interpreter of the
+    same X.Y keeps them: /usr/local, the root user's pyenv, a venv beside the checkout."""
+    import glob
+    import pwd
+
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    home = pwd.getpwuid(os.getuid()).pw_dir
+    checkout = os.path.dirname(sys.modules["zigha"].__path__[0])
+    patterns = [f"/usr/local/lib/python{version}/dist-packages",
+                f"/usr/local/lib/python{version}/site-packages",
+                f"{home}/.pyenv/versions/{version}*/lib/python{version}/site-packages",
+                f"{checkout}/.venv/lib/python{version}/site-packages",
+                f"{checkout}/venv/lib/python{version}/site-packages",
+                f"/opt/*/lib/python{version}/site-packages"]
+    found = []
+    for pattern in patterns:
+        for directory in sorted(glob.glob(pattern), reverse=True):
+            if all(os.path.isdir(os.path.join(directory, d)) for d in DEPENDENCIES):
+                found.append(directory)
+    return found
+
+
 def ensure_dependencies() -> list:
     """Make attrs and sh importable; returns what is still missing.
 
     An installed launcher has their directories on ``sys.path`` already.  A launcher run
-    from a checkout by an interpreter started with ``-S`` gets its site directories back
-    here (``site.main()``), only on the paths that need them.
+    from a checkout (``agents/httpd``) by an interpreter started with ``-S`` first gets
+    its own site directories back (``site.main()``), then the first site directory of
+    the same Python version that holds them (:func:`_site_dirs_with_dependencies`).
+    Only the actions that start processes pay for this.
     """
     missing = missing_dependencies()
     if missing and sys.flags.no_site:
         import site
 
         site.main()
+        missing = missing_dependencies()
+    if missing:
+        for directory in _site_dirs_with_dependencies()[:1]:
+            sys.path.append(directory)
         missing = missing_dependencies()
     return missing
 
@@ -72,11 +101,9 @@ def main(module: str, class_name: str, argv=None) -> None:
     if action not in LIGHT_ACTIONS:
         full_package()
         missing = ensure_dependencies()
-        if missing:
-            message = (f"{agent_class.type_name}: Python modules {', '.join(missing)} are not "
-                       f"importable by {sys.executable}; install the agents with "
-                       "`zigha agents install`, which records the import path")
-            if sys.stderr is not None:
-                sys.stderr.write(f"ocf-exit-reason:{message}\n")
-            sys.exit(5)  # OCF_ERR_INSTALLED
+        if missing and sys.stderr is not None:
+            # not fatal here: stop needs none of them; an action that does fails with 5
+            sys.stderr.write(f"{agent_class.type_name}: Python modules {', '.join(missing)} are "
+                             f"not importable by {sys.executable}; `zigha agents install` "
+                             "records the import path an installed agent needs\n")
     sys.exit(agent_class().run(argv))
