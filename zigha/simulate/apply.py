@@ -59,8 +59,9 @@ def _member_fail(e: Any, nodes: list, fence_works: bool) -> None:
         owned = [s.name for s in e.services
                  if e.recs[s.name].owner == node and e.recs[s.name].state in RUNNING_STATES]
         if owned:
-            e.note(f"until {node} is fenced, {', '.join(owned)} stay recorded as started on "
-                   "it (clustat display while fencing is pending is unverified)",
+            e.note(f"until {node} is fenced, its services remain recorded as started on it: "
+                   f"{', '.join(owned)} (clustat display while fencing is pending is "
+                   "unverified)",
                    unverified=True)
     e.recompute_quorum()
     if not e.quorum.quorate:

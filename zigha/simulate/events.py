@@ -48,7 +48,7 @@ class Event:
         k = self.kind
         if k == "fail":
             if "," in self.node:
-                return f"{self.node.replace(',', ' and ')} fail together and are fenced"
+                return f"{self.node.replace(',', ' and ')} fail together (fencing works)"
             return f"{self.node} fails and is fenced"
         if k == "fail-unfenced":
             return f"{self.node} fails; fencing never completes"
