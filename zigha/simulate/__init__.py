@@ -105,8 +105,7 @@ def simulate(conf: Any, status: Any = None, events: Iterable[Any] = ()) -> Simul
     constructors) or their text form.  Raises :class:`SimulationError` for an unknown
     node or service or a malformed event.
     """
-    events = _events(events)
-    return _engine(conf, status, events).result(events)
+    return _engine(conf, status, events).result()
 
 
 def all_single_failures(conf: Any, status: Any = None, events: Iterable[Any] = (),

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from zigha.simulate.events import KNOB_EVENTS, Event
 from zigha.simulate.model import RUNNING_STATES, SimulationError
 from zigha.simulate.result import Step
 
 
-def apply_event(e: Any, event: Event) -> None:
+def resolve(e: Any, event: Event) -> Event:
+    """The event with full node and service names (unknown names raise SimulationError)."""
+    changes: dict = {}
+    if event.node is not None:
+        changes["node"] = ",".join(e.node(n) for n in event.node.split(","))
+    if event.target is not None:
+        changes["target"] = e.node(event.target)
+    if event.service is not None:
+        changes["service"] = e.service_name(event.service)
+    return attrs.evolve(event, **changes)
+
+
+def apply_event(e: Any, event: Event) -> Event:
+    event = resolve(e, event)
+    e.applied.append(event)
     e.event_index += 1
     e.timeline.append(Step(e.event_index, "event", event.describe()))
     kind = event.kind
@@ -32,6 +48,7 @@ def apply_event(e: Any, event: Event) -> None:
             e.when_unblocked("rgmanager_stop", node)
     else:
         _service_event(e, event)
+    return event
 
 
 def _knob(e: Any, event: Event) -> None:
@@ -56,6 +73,9 @@ def _member_fail(e: Any, nodes: list, fence_works: bool) -> None:
         e.rg.discard(node)
         e.member_step(f"{node} Offline (token lost)")
         e.pending_fence[node] = fence_works
+        if fence_works and e.node_info[node].can_fence is False:
+            e.note(f"cluster.conf gives {node} no fence device: a real failure blocks until "
+                   f"fence_ack_manual -n {node} (simulate that with fail-unfenced)")
         owned = [s.name for s in e.services
                  if e.recs[s.name].owner == node and e.recs[s.name].state in RUNNING_STATES]
         if owned:
@@ -112,12 +132,7 @@ def _join(e: Any, node: str) -> None:
 
 
 def _service_event(e: Any, event: Event) -> None:
-    name = e.service_name(event.service)
-    if event.kind == "enable":
-        for node in (event.node, event.target):
-            e.node(node)  # unknown names are an input error, offline ones are not
-    if event.kind == "relocate":
-        e.node(event.target)
+    name = event.service
     if event.at is not None:
         if event.at < e.clock:
             raise SimulationError(f"{event.describe()}: time goes backwards "

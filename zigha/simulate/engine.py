@@ -46,6 +46,7 @@ class Engine(Operations, CentralMode):
         nodes = sorted(cluster.nodes, key=lambda n: n.nodeid)
         self.node_order = [n.name for n in nodes]  # cman member-list order (node id)
         self.votes = {n.name: n.votes for n in nodes}
+        self.node_info = {n.name: n for n in nodes}
         self._node_lookup = {n.name.lower(): n.name for n in nodes}
         for n in nodes:
             short = n.name.split(".", 1)[0].lower()
@@ -80,6 +81,7 @@ class Engine(Operations, CentralMode):
         self.blocked: list = []
         self._block_seen: set = set()
         self.event_index = 0
+        self.applied: list = []
         self.needs_reinit = False
 
     # -- names ------------------------------------------------------------------------
@@ -189,20 +191,28 @@ class Engine(Operations, CentralMode):
     def start_from(self, status: SimStatus) -> None:
         self.timeline.append(Step(0, "event", "starting from the given status"))
         for m in status.members:
-            name = self.node(m.name)
+            name = self._node_lookup.get(m.name.lower())
+            if name is None:
+                self.remember(f"member {m.name} of the status is not in cluster.conf: ignored")
+                continue
             if m.online:
                 self.member.add(name)
                 if m.rgmanager:
                     self.rg.add(name)
         self.recompute_quorum(log=True)
         for rec in status.services:
-            name = self.service_name(rec.name)
+            try:
+                name = self.service_name(rec.name)
+            except SimulationError:
+                self.remember(f"{rec.name} of the status is not in cluster.conf: ignored")
+                continue
             r = self.recs[name]
             r.frozen = rec.frozen
-            owner = self.node(rec.owner) if rec.owner else None
+            owner = self._node_lookup.get(rec.owner.lower()) if rec.owner else None
             state = "started" if rec.state == "checking" else rec.state
             self.set(name, state, owner if state in RUNNING_STATES else None,
-                     self.node(rec.last_owner) if rec.last_owner else None, triggers=False)
+                     self._node_lookup.get(rec.last_owner.lower()) if rec.last_owner else None,
+                     triggers=False)
         if status.quorate is False and self.quorum.quorate:
             self.note("the status says inquorate; the simulator recomputed quorum from votes "
                       "and finds the cluster quorate")
@@ -401,6 +411,7 @@ class Engine(Operations, CentralMode):
         twin.load = dict(self.load)
         twin.xload = dict(self.xload)
         twin.deferred = list(self.deferred)
+        twin.applied = list(self.applied) if keep_timeline else []
         twin.timeline = list(self.timeline) if keep_timeline else []
         twin.blocked = list(self.blocked) if keep_timeline else []
         if not keep_timeline:
@@ -408,14 +419,14 @@ class Engine(Operations, CentralMode):
         twin.notes = dict(self.notes)
         return twin
 
-    def result(self, events: tuple) -> Simulation:
+    def result(self) -> Simulation:
         final = {s.name: ServiceOutcome(r.state, r.owner, r.last_owner, r.frozen)
                  for s in self.services for r in (self.recs[s.name],)}
         members = {n: MemberOutcome(n in self.member, n in self.rg, n in self.pending_fence)
                    for n in self.node_order}
         return Simulation(
             mode="central" if self.central else "distributed",
-            events=tuple(events),
+            events=tuple(self.applied),
             timeline=tuple(self.timeline),
             final=final,
             members=members,
@@ -424,7 +435,8 @@ class Engine(Operations, CentralMode):
             notes=tuple(self.notes),
         )
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: Event) -> Event:
+        """Apply one event; returns it with full node and service names."""
         from zigha.simulate.apply import apply_event
 
-        apply_event(self, event)
+        return apply_event(self, event)

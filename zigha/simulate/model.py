@@ -32,11 +32,16 @@ def _tuple(items: Iterable[Any]) -> tuple:
 
 @attrs.frozen
 class SimNode:
-    """A cluster node: name, cman node id, votes."""
+    """A cluster node: name, cman node id, votes.
+
+    ``can_fence`` is False when cluster.conf gives the node no fence device (a failure
+    then blocks recovery until fence_ack_manual), None when unknown.
+    """
 
     name: str
     nodeid: int
     votes: int = 1
+    can_fence: Optional[bool] = None
 
 
 @attrs.frozen
@@ -182,23 +187,34 @@ def _seconds(value: Any) -> float:
     return float(_int(text))
 
 
+def _exclusive(svc: Any) -> int:
+    """groups.c: exclusive="yes" or an integer > 0; central mode uses the integer as a
+    priority, so the raw attribute is read when the model keeps it."""
+    raw = (getattr(svc, "attrs", None) or {}).get("exclusive", getattr(svc, "exclusive", 0))
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in ("yes", "true", "on"):
+            return 1
+        return max(_int(word), 0)
+    return max(_int(raw), 0)
+
+
 def _service_from_conf(kind: str, svc: Any) -> SimService:
     recovery = getattr(svc, "recovery", None) or "restart"
-    exclusive = getattr(svc, "exclusive", 0)
+    children = getattr(svc, "resources", None) or getattr(svc, "children", None) or ()
     return SimService(
         name=service_key(kind, svc.name),
         domain=getattr(svc, "domain", None) or None,
         autostart=_flag(getattr(svc, "autostart", True)),
-        exclusive=_int(exclusive) if not isinstance(exclusive, str) else (
-            1 if exclusive.strip().lower() in ("yes", "true", "on") else max(_int(exclusive), 0)),
+        exclusive=_exclusive(svc),
         recovery=str(recovery),
         max_restarts=_int(getattr(svc, "max_restarts", 0)),
         restart_expire_time=_seconds(getattr(svc, "restart_expire_time", 0)),
         depend=getattr(svc, "depend", None) or None,
         depend_mode=getattr(svc, "depend_mode", None) or "hard",
         priority=_int(getattr(svc, "priority", 0)),
-        # a top-level <vm> offers migrate (vm.sh); rgmanager also requires no children
-        migratory=kind == "vm" and not getattr(svc, "children", ()),
+        # group_migratory: a top-level <vm> (vm.sh offers migrate) with no children
+        migratory=kind == "vm" and not children,
     )
 
 
@@ -210,8 +226,9 @@ def from_conf(conf: Any) -> SimCluster:
     quorumd = getattr(conf, "quorumd", None)
     rm = getattr(conf, "rm", None)
     nodes = tuple(
-        SimNode(n.name, _int(getattr(n, "nodeid", None), i + 1), _int(getattr(n, "votes", 1), 1))
-        for i, n in enumerate(conf.nodes)
+        SimNode(n.name, _int(getattr(n, "nodeid", None), i + 1), _int(getattr(n, "votes", 1), 1),
+                _can_fence(n))
+        for i, n in enumerate(conf.nodes) if getattr(n, "name", None)
     )
     domains = []
     for dom in getattr(conf, "failover_domains", ()) or ():
@@ -221,8 +238,10 @@ def from_conf(conf: Any) -> SimCluster:
             restricted=_flag(getattr(dom, "restricted", False)),
             nofailback=_flag(getattr(dom, "nofailback", False)),
         ))
-    services = [_service_from_conf("service", s) for s in getattr(conf, "services", ()) or ()]
-    services += [_service_from_conf("vm", v) for v in getattr(conf, "vms", ()) or ()]
+    services = [_service_from_conf("service", s)
+                for s in getattr(conf, "services", ()) or () if getattr(s, "name", None)]
+    services += [_service_from_conf("vm", v)
+                 for v in getattr(conf, "vms", ()) or () if getattr(v, "name", None)]
     expected = getattr(cman, "expected_votes", None) if cman is not None else None
     return SimCluster(
         nodes=nodes,
@@ -234,6 +253,13 @@ def from_conf(conf: Any) -> SimCluster:
         central_processing=_flag(getattr(rm, "central_processing", False)) if rm is not None else False,
         name=str(getattr(conf, "name", "") or ""),
     )
+
+
+def _can_fence(node: Any) -> Optional[bool]:
+    methods = getattr(node, "fence_methods", None)
+    if methods is None:
+        return None
+    return any(getattr(m, "devices", ()) for m in methods)
 
 
 def _state_word(state: Any) -> str:
