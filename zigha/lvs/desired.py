@@ -87,7 +87,7 @@ class DesiredState:
 
     services: tuple[VirtualService, ...] = ()
     checks: dict = attrs.field(factory=dict, hash=False)
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = attrs.field(default=(), eq=False)
     source: Optional[str] = attrs.field(default=None, eq=False)
 
     def check_for(self, svc: VirtualService) -> Optional[HealthCheck]:
@@ -359,6 +359,7 @@ def from_lvs_cf(cf) -> DesiredState:
                 notes.append(f"server {server.name} ({server.address}) of {virtual.name} is "
                              "inactive in lvs.cf and was left out")
     for virtual, (svc, reals) in zip(active, kernel):
+        reals = [attrs.evolve(r, upper_threshold=0, lower_threshold=0) for r in reals]
         services.append(attrs.evolve(svc, reals=tuple(reals)))
         interval = float(virtual.timeout or 10)
         if virtual.send_program:
