@@ -73,7 +73,7 @@ def main() -> None:
         ClusterConf.load(largest).validate(schema)
 
     def zigha_load() -> None:
-        ClusterConf.load(largest).services
+        assert ClusterConf.load(largest).services is not None
 
     print(f"\nload + validate {largest.name} ({largest.stat().st_size} bytes; min / median of 200)")
     print(f"  {'RelaxNG schema compile (once)':<34}{compile_s * 1000:8.2f} ms")

@@ -14,7 +14,7 @@ Syntax errors come back as :class:`~zigha.errors.ConfigError` with ``file:line:c
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Union
+from typing import Any
 
 from zigha.errors import ConfigError
 
@@ -44,7 +44,7 @@ def make_parser(**overrides: Any) -> Any:
     return etree.XMLParser(**options)
 
 
-def to_bytes(text: Union[str, bytes]) -> bytes:
+def to_bytes(text: str | bytes) -> bytes:
     """Encode ``text`` in the encoding its XML declaration names (UTF-8 by default)."""
     if isinstance(text, bytes):
         return text
@@ -56,7 +56,7 @@ def to_bytes(text: Union[str, bytes]) -> bytes:
         raise ConfigError(f"cannot encode the document as {encoding}: {exc}") from exc
 
 
-def parse(data: Union[str, bytes], file: Optional[str] = None) -> Any:
+def parse(data: str | bytes, file: str | None = None) -> Any:
     """Parse ``data`` safely and return the lxml ElementTree.
 
     Raises :class:`ConfigError` for malformed XML (with line and column), for a
@@ -131,7 +131,7 @@ def _unique(siblings: list, attr: str, value: str) -> bool:
     return sum(1 for s in siblings if s.get(attr) == value) == 1
 
 
-def child_elements(element: Any, tag: Optional[str] = None) -> list:
+def child_elements(element: Any, tag: str | None = None) -> list:
     """Element children (no comments/PIs), optionally only those with ``tag``."""
     return [c for c in element if isinstance(c.tag, str) and (tag is None or c.tag == tag)]
 

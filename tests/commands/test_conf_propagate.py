@@ -7,11 +7,15 @@ import shutil
 
 import pytest
 
-from zigha.conf import ClusterConf
-from zigha.conf import propagate
+from zigha.conf import ClusterConf, propagate
 from zigha.conf.propagate import (
-    ConfigInvalid, ConfigVersionNotNewer, CopyFailed, PropagationError, RicciAuthRequired, SyncFailed,
     CmanNotRunning,
+    ConfigInvalid,
+    ConfigVersionNotNewer,
+    CopyFailed,
+    PropagationError,
+    RicciAuthRequired,
+    SyncFailed,
 )
 from zigha.errors import CommandTimeout, ParseError
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
-from zigha.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, add_json_flag, emit, print_json, table
+from zigha.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    add_json_flag,
+    emit,
+    print_json,
+    table,
+)
 
 ORDER = 10
 
@@ -58,7 +66,7 @@ def render_show(conf: Any) -> str:
         out.append(f"quorumd: votes={conf.quorumd.votes} label={conf.quorumd.label or '-'}")
     out.append(f"rm: central_processing={_yes(conf.rm.central_processing)}")
     out += ["", "Nodes:"]
-    rows = [(n.name, n.nodeid or "-", n.votes,
+    rows: list = [(n.name, n.nodeid or "-", n.votes,
              ", ".join(f"{m.name}({len(m.devices)})" for m in n.fence_methods) or "none")
             for n in conf.nodes]
     out.append(table(rows, ["NAME", "ID", "VOTES", "FENCE METHODS"]))
@@ -136,7 +144,7 @@ def _edit(apply: Callable[[Any, argparse.Namespace], Any], done: str) -> Callabl
     return handler
 
 
-EDITS = (
+EDITS: tuple[Any, ...] = (
     ("add-node", "append a cluster node (ccs --addnode)",
      [("name",), ("--nodeid", dict(type=int)), ("--votes", dict(type=int))],
      lambda c, a: c.add_node(a.name, nodeid=a.nodeid, votes=a.votes), "added node {name}"),
@@ -246,7 +254,8 @@ def register(subparsers: Any) -> None:
                            "config_version and saves atomically")
         p.add_argument("file")
         for spec in arguments:
-            p.add_argument(spec[0], **(spec[1] if len(spec) > 1 else {}))
+            options: dict = spec[1] if len(spec) > 1 else {}
+            p.add_argument(spec[0], **options)
         p.add_argument("--schema", metavar="RNG", help="RelaxNG schema to validate against")
         p.add_argument("--no-backup", action="store_true", help="do not keep FILE.bak")
         p.set_defaults(func=_edit(apply, done))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -17,7 +17,7 @@ class Change(_Dict):
 
     action: str
     kind: str
-    name: Optional[str]
+    name: str | None
     fields: dict = attrs.field(factory=dict)
 
     def __str__(self) -> str:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Callable, NoReturn
 
 from zigha.conf import parse
 from zigha.errors import EditError
@@ -29,7 +30,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
 UNFENCE_AGENTS = ("fence_scsi", "fence_sanlock")
 
 
-def xml_value(value: Any) -> Optional[str]:
+def xml_value(value: Any) -> str | None:
     """Python value -> attribute text: bools as "1"/"0", None stays None."""
     if value is None:
         return None
@@ -53,9 +54,9 @@ def _unit(root: Any) -> str:
     return "  "
 
 
-def append_child(parent: Any, tag: str, attrs: Mapping[str, Any] = (), before: Any = None) -> Any:
+def append_child(parent: Any, tag: str, attrs: Mapping[str, Any] | None = None) -> Any:
     """Append ``<tag attrs/>`` to ``parent`` with the indentation of its siblings."""
-    clean = {k: xml_value(v) for k, v in dict(attrs).items() if v is not None}
+    clean = {k: xml_value(v) for k, v in dict(attrs or {}).items() if v is not None}
     child = parent.makeelement(tag, clean)
     kids = list(parent)
     if kids:
@@ -121,7 +122,7 @@ class EditsMixin:
             raise EditError(f"{what} refused: {message} [{code}]", path=path)
         return result
 
-    def _refuse(self, message: str, element: Any = None, hint: Optional[str] = None) -> None:
+    def _refuse(self, message: str, element: Any = None, hint: str | None = None) -> NoReturn:
         raise EditError(message, path=None if element is None else element_path(element), hint=hint)
 
     def _rm(self) -> Any:
@@ -197,7 +198,7 @@ class EditsMixin:
 
     # -- nodes ------------------------------------------------------------------------------
 
-    def add_node(self, name: str, nodeid: Optional[int] = None, votes: Optional[int] = None,
+    def add_node(self, name: str, nodeid: int | None = None, votes: int | None = None,
                  **attrs: Any) -> Any:
         """Append a clusternode (``ccs --addnode``); nodeid defaults to the lowest free id.
         two_node/expected_votes are not touched (as ccs)."""
@@ -280,7 +281,7 @@ class EditsMixin:
         self._guarded(f"remove fence method {method!r}", lambda: remove_child(el))
 
     def add_fence_instance(self, device: str, node: str, method: str,
-                           unfence: Optional[bool] = None, **attrs: Any) -> None:
+                           unfence: bool | None = None, **attrs: Any) -> None:
         """Append ``<device name=DEVICE …>`` to a node's method (``ccs --addfenceinst``).
         For fence_scsi/fence_sanlock an ``<unfence>`` entry with action="on" is added
         too, unless ``unfence=False``."""
@@ -338,7 +339,7 @@ class EditsMixin:
                                  f"{group.get('name')!r}", group)
         self._guarded(f"remove failover domain {name!r}", lambda: remove_child(el))
 
-    def add_failover_domain_node(self, domain: str, node: str, priority: Optional[int] = None) -> None:
+    def add_failover_domain_node(self, domain: str, node: str, priority: int | None = None) -> None:
         """Add ``node`` to ``domain`` (``ccs --addfailoverdomainnode``): priority 1..100;
         an existing entry for the node is replaced (moved to the end), as ccs does."""
         el = self._domain_el(domain)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from zigha import xmlutil
 from zigha.conf import parse
@@ -51,22 +51,22 @@ class ClusterConf(EditsMixin):
         last_schema: the RelaxNG file the last :meth:`validate`/:meth:`save` used.
     """
 
-    def __init__(self, tree: Any, *, path: Optional[str] = None, raw: bytes = b"") -> None:
+    def __init__(self, tree: Any, *, path: str | None = None, raw: bytes = b"") -> None:
         self._tree = tree
         self.path = path
-        self.loaded_hash: Optional[str] = content_hash(raw) if path is not None else None
+        self.loaded_hash: str | None = content_hash(raw) if path is not None else None
         text = raw.decode("utf-8", errors="replace")
         match = _DECLARATION.match(text)
         self._declaration = match.group(1) if match else None
         self._trailing_newline = text.endswith("\n") if text else True
         self.loaded_version = self.config_version if raw else 0
-        self.last_schema: Optional[str] = None
+        self.last_schema: str | None = None
         self._views: dict[str, Any] = {}
 
     # -- construction -------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: PathLike = DEFAULT_PATH) -> "ClusterConf":
+    def load(cls, path: PathLike = DEFAULT_PATH) -> ClusterConf:
         """Read and parse ``path``.  Malformed or unsafe XML raises ConfigError with
         file:line:column; an unreadable file raises ConfigError too."""
         name = os.fspath(path)
@@ -78,7 +78,7 @@ class ClusterConf(EditsMixin):
         return cls._from_bytes(raw, name)
 
     @classmethod
-    def from_string(cls, text: Union[str, bytes], *, file: Optional[str] = None) -> "ClusterConf":
+    def from_string(cls, text: str | bytes, *, file: str | None = None) -> ClusterConf:
         """Parse a document held in memory (``file`` only names it in errors)."""
         raw = xmlutil.to_bytes(text)
         conf = cls._from_bytes(raw, file)
@@ -87,7 +87,7 @@ class ClusterConf(EditsMixin):
         return conf
 
     @classmethod
-    def _from_bytes(cls, raw: bytes, name: Optional[str]) -> "ClusterConf":
+    def _from_bytes(cls, raw: bytes, name: str | None) -> ClusterConf:
         tree = xmlutil.parse(raw, file=name)
         root = tree.getroot()
         if root.tag != "cluster":
@@ -98,7 +98,7 @@ class ClusterConf(EditsMixin):
         return cls(tree, path=name, raw=raw)
 
     @classmethod
-    def new(cls, name: str, config_version: int = 1) -> "ClusterConf":
+    def new(cls, name: str, config_version: int = 1) -> ClusterConf:
         """An empty cluster laid out like ``ccs --createcluster NAME`` writes it."""
         text = (
             f'<cluster config_version="{int(config_version)}" name="{_attr(name)}">\n'
@@ -140,7 +140,7 @@ class ClusterConf(EditsMixin):
     def to_bytes(self) -> bytes:
         return xmlutil.to_bytes(self.to_string())
 
-    def copy(self) -> "ClusterConf":
+    def copy(self) -> ClusterConf:
         return ClusterConf.from_string(self.to_string())
 
     def touch(self) -> None:
@@ -155,7 +155,7 @@ class ClusterConf(EditsMixin):
     # -- typed views --------------------------------------------------------------------
 
     @property
-    def name(self) -> Optional[str]:
+    def name(self) -> str | None:
         """``cluster/@name`` (None when absent)."""
         return self.root.get("name")
 
@@ -238,7 +238,7 @@ class ClusterConf(EditsMixin):
 
     # -- validation, saving, diff -------------------------------------------------------
 
-    def validate(self, schema: Optional[PathLike] = None, *, semantic: bool = True) -> list:
+    def validate(self, schema: PathLike | None = None, *, semantic: bool = True) -> list:
         """Every problem: RelaxNG findings against ``schema`` (default: the system's
         /usr/share/cluster/cluster.rng, else the copy bundled with zigha) plus the
         rules the schema misses.  Sets :attr:`last_schema`."""
@@ -251,10 +251,10 @@ class ClusterConf(EditsMixin):
             findings.extend(checks.semantic_findings(self))
         return findings
 
-    def errors(self, schema: Optional[PathLike] = None) -> list:
+    def errors(self, schema: PathLike | None = None) -> list:
         return [f for f in self.validate(schema) if f.is_error]
 
-    def save(self, path: Optional[PathLike] = None, *, schema: Optional[PathLike] = None,
+    def save(self, path: PathLike | None = None, *, schema: PathLike | None = None,
              bump: bool = True, backup: bool = True, force: bool = False) -> str:
         """Validate, bump config_version, and write atomically under a lock.
 
@@ -264,7 +264,7 @@ class ClusterConf(EditsMixin):
 
         return store.save(self, path, schema=schema, bump=bump, backup=backup, force=force)
 
-    def diff(self, other: "ClusterConf") -> list:
+    def diff(self, other: ClusterConf) -> list:
         from zigha.conf import diff
 
         return diff.diff(self, other)

@@ -8,7 +8,7 @@ so nothing the typed fields leave out is lost.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -27,7 +27,7 @@ def _plain(value: Any) -> Any:
 
 class _Dict:
     def to_dict(self) -> dict[str, Any]:
-        return {a.name: _plain(getattr(self, a.name)) for a in attrs.fields(type(self))}
+        return {a.name: _plain(getattr(self, a.name)) for a in attrs.fields(type(self))}  # type: ignore[arg-type]
 
 
 @attrs.frozen
@@ -42,8 +42,8 @@ class Finding(_Dict):
     severity: str = attrs.field(validator=attrs.validators.in_(SEVERITIES))
     code: str
     message: str
-    path: Optional[str] = None
-    line: Optional[int] = None
+    path: str | None = None
+    line: int | None = None
 
     @property
     def is_error(self) -> bool:
@@ -65,35 +65,35 @@ class CmanOptions(_Dict):
     from the name)."""
 
     two_node: bool = False
-    expected_votes: Optional[int] = None
-    port: Optional[int] = None
-    cluster_id: Optional[int] = None
-    transport: Optional[str] = None
+    expected_votes: int | None = None
+    port: int | None = None
+    cluster_id: int | None = None
+    transport: str | None = None
     broadcast: bool = False
-    keyfile: Optional[str] = None
-    nodename: Optional[str] = None
-    multicast_addr: Optional[str] = None
+    keyfile: str | None = None
+    nodename: str | None = None
+    multicast_addr: str | None = None
     attrs: dict = attrs.field(factory=dict)
 
 
 @attrs.frozen
 class Heuristic(_Dict):
-    program: Optional[str]
-    score: Optional[int] = None
-    interval: Optional[int] = None
-    tko: Optional[int] = None
+    program: str | None
+    score: int | None = None
+    interval: int | None = None
+    tko: int | None = None
 
 
 @attrs.frozen
 class QuorumDisk(_Dict):
     """``<quorumd>`` (qdiskd).  Numbers are None when absent (qdiskd's own defaults apply)."""
 
-    votes: Optional[int] = None
-    interval: Optional[int] = None
-    tko: Optional[int] = None
-    min_score: Optional[int] = None
-    device: Optional[str] = None
-    label: Optional[str] = None
+    votes: int | None = None
+    interval: int | None = None
+    tko: int | None = None
+    min_score: int | None = None
+    device: str | None = None
+    label: str | None = None
     master_wins: bool = False
     heuristics: tuple = ()
     attrs: dict = attrs.field(factory=dict)
@@ -106,9 +106,9 @@ class RmOptions(_Dict):
 
     central_processing: bool = False
     disabled: bool = False
-    log_level: Optional[int] = None
-    log_facility: Optional[str] = None
-    status_poll_interval: Optional[int] = None
+    log_level: int | None = None
+    log_facility: str | None = None
+    status_poll_interval: int | None = None
     attrs: dict = attrs.field(factory=dict)
 
 
@@ -116,13 +116,13 @@ class RmOptions(_Dict):
 class FenceInstance(_Dict):
     """A ``<device name=…>`` inside a method or ``<unfence>``; ``attrs`` without name."""
 
-    device: Optional[str]
+    device: str | None
     attrs: dict = attrs.field(factory=dict)
 
 
 @attrs.frozen
 class FenceMethod(_Dict):
-    name: Optional[str]
+    name: str | None
     devices: tuple = ()
 
 
@@ -131,11 +131,11 @@ class Node(_Dict):
     """``<clusternode>``.  nodeid None when absent or not a positive integer; votes
     default 1 (cman)."""
 
-    name: Optional[str]
-    nodeid: Optional[int] = None
+    name: str | None
+    nodeid: int | None = None
     votes: int = 1
-    weight: Optional[int] = None
-    altname: Optional[str] = None
+    weight: int | None = None
+    altname: str | None = None
     fence_methods: tuple = ()
     unfence: tuple = ()
     attrs: dict = attrs.field(factory=dict)
@@ -143,8 +143,8 @@ class Node(_Dict):
 
 @attrs.frozen
 class FenceDevice(_Dict):
-    name: Optional[str]
-    agent: Optional[str] = None
+    name: str | None
+    agent: str | None = None
     attrs: dict = attrs.field(factory=dict)
 
 
@@ -154,7 +154,7 @@ class FailoverDomain(_Dict):
     ``(node name, priority)`` pairs in file order; priority is None when the domain
     is unordered or the value is absent or outside 1..100 (rgmanager reads it as 0)."""
 
-    name: Optional[str]
+    name: str | None
     ordered: bool = False
     restricted: bool = False
     nofailback: bool = False
@@ -176,7 +176,7 @@ class Resource(_Dict):
     value (``address`` for ip, ``InstanceName``/``SID`` for the SAP agents)."""
 
     type: str
-    name: Optional[str]
+    name: str | None
     attrs: dict = attrs.field(factory=dict)
 
 
@@ -188,13 +188,13 @@ class ResourceNode(_Dict):
 
     type: str
     attrs: dict = attrs.field(factory=dict)
-    ref: Optional[str] = None
+    ref: str | None = None
     children: tuple = ()
-    path: Optional[str] = None
-    line: Optional[int] = None
+    path: str | None = None
+    line: int | None = None
 
     @property
-    def name(self) -> Optional[str]:
+    def name(self) -> str | None:
         from zigha.conf.parse import primary_attribute
 
         return self.attrs.get(primary_attribute(self.type))
@@ -213,20 +213,20 @@ class Service(_Dict):
     restart_expire_time 0 s (read with rgmanager's expand_time: "5m" is 300),
     depend_mode None unless set (rgmanager treats absent as "hard")."""
 
-    name: Optional[str]
-    domain: Optional[str] = None
+    name: str | None
+    domain: str | None = None
     autostart: bool = True
     exclusive: bool = False
     recovery: str = "restart"
     max_restarts: int = 0
     restart_expire_time: int = 0
-    depend: Optional[str] = None
-    depend_mode: Optional[str] = None
+    depend: str | None = None
+    depend_mode: str | None = None
     priority: int = 0
-    ref: Optional[str] = None
+    ref: str | None = None
     resources: tuple = ()
     attrs: dict = attrs.field(factory=dict)
-    path: Optional[str] = None
+    path: str | None = None
 
     kind = "service"
 
@@ -246,6 +246,6 @@ class Vm(Service):
     """``<vm>``: the scheduling fields of a service plus migrate (default "live")."""
 
     migrate: str = "live"
-    vm_path: Optional[str] = None
+    vm_path: str | None = None
 
     kind = "vm"

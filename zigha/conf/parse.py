@@ -15,7 +15,7 @@ Values are read the way the daemons read them (sources: rgmanager STABLE3
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from zigha.conf import model
 from zigha.xmlutil import child_elements, element_path, first_child
@@ -67,7 +67,7 @@ class Notes(list):
             self.append(finding)
 
 
-def c_atoi(text: Optional[str]) -> int:
+def c_atoi(text: str | None) -> int:
     """C ``atoi``: leading blanks, optional sign, digits up to the first non-digit."""
     if text is None:
         return 0
@@ -75,7 +75,7 @@ def c_atoi(text: Optional[str]) -> int:
     return int(match.group(1)) if match else 0
 
 
-def expand_time(text: Optional[str]) -> int:
+def expand_time(text: str | None) -> int:
     """rgmanager's ``expand_time`` (reslist.c): "90", "5m", "1h30m" -> seconds."""
     if not text:
         return 0
@@ -98,7 +98,7 @@ def expand_time(text: Optional[str]) -> int:
     return total
 
 
-def read_int(element: Any, attr: str, notes: Optional[Notes] = None) -> Optional[int]:
+def read_int(element: Any, attr: str, notes: Notes | None = None) -> int | None:
     """An integer attribute, None when absent; atoi semantics with a warning on junk."""
     text = element.get(attr)
     if text is None:
@@ -112,7 +112,7 @@ def read_int(element: Any, attr: str, notes: Optional[Notes] = None) -> Optional
     return c_atoi(text)
 
 
-def read_flag(element: Any, attr: str, default: bool, notes: Optional[Notes] = None) -> bool:
+def read_flag(element: Any, attr: str, default: bool, notes: Notes | None = None) -> bool:
     """A 0/1 flag read with ``atoi() != 0``; "yes" reads as False (with a warning)."""
     text = element.get(attr)
     if text is None:
@@ -127,12 +127,12 @@ def read_flag(element: Any, attr: str, default: bool, notes: Optional[Notes] = N
     return c_atoi(text) != 0
 
 
-def _positive(element: Any, attr: str, notes: Optional[Notes]) -> Optional[int]:
+def _positive(element: Any, attr: str, notes: Notes | None) -> int | None:
     value = read_int(element, attr, notes)
     return value if value is not None and value > 0 else None
 
 
-def read_cman(root: Any, notes: Optional[Notes] = None) -> model.CmanOptions:
+def read_cman(root: Any, notes: Notes | None = None) -> model.CmanOptions:
     cman = first_child(root, "cman")
     if cman is None:
         return model.CmanOptions()
@@ -151,7 +151,7 @@ def read_cman(root: Any, notes: Optional[Notes] = None) -> model.CmanOptions:
     )
 
 
-def read_quorumd(root: Any, notes: Optional[Notes] = None) -> Optional[model.QuorumDisk]:
+def read_quorumd(root: Any, notes: Notes | None = None) -> model.QuorumDisk | None:
     qd = first_child(root, "quorumd")
     if qd is None:
         return None
@@ -177,7 +177,7 @@ def read_quorumd(root: Any, notes: Optional[Notes] = None) -> Optional[model.Quo
     )
 
 
-def read_rm_options(root: Any, notes: Optional[Notes] = None) -> model.RmOptions:
+def read_rm_options(root: Any, notes: Notes | None = None) -> model.RmOptions:
     rm = first_child(root, "rm")
     if rm is None:
         return model.RmOptions()
@@ -201,7 +201,7 @@ def node_elements(root: Any) -> list:
     return [] if nodes is None else child_elements(nodes, "clusternode")
 
 
-def read_nodes(root: Any, notes: Optional[Notes] = None) -> tuple:
+def read_nodes(root: Any, notes: Notes | None = None) -> tuple:
     result = []
     for el in node_elements(root):
         fence = first_child(el, "fence")
@@ -253,7 +253,7 @@ def domain_elements(root: Any) -> list:
     return [] if domains is None else child_elements(domains, "failoverdomain")
 
 
-def read_failover_domains(root: Any, notes: Optional[Notes] = None) -> tuple:
+def read_failover_domains(root: Any, notes: Notes | None = None) -> tuple:
     result = []
     for el in domain_elements(root):
         ordered = read_flag(el, "ordered", False, notes)
@@ -339,7 +339,7 @@ def _merged_group_attrs(root: Any, el: Any) -> dict:
     return attrs
 
 
-def read_group(root: Any, el: Any, notes: Optional[Notes] = None) -> model.Service:
+def read_group(root: Any, el: Any, notes: Notes | None = None) -> model.Service:
     """A top-level ``<service>`` or ``<vm>`` with defaults from service.sh/vm.sh."""
     attrs = _merged_group_attrs(root, el)
     max_restarts = c_atoi(attrs.get("max_restarts"))
@@ -366,7 +366,7 @@ def read_group(root: Any, el: Any, notes: Optional[Notes] = None) -> model.Servi
     return model.Service(**fields)
 
 
-def _flag(attrs: dict, key: str, default: bool, notes: Optional[Notes], el: Any) -> bool:
+def _flag(attrs: dict, key: str, default: bool, notes: Notes | None, el: Any) -> bool:
     text = attrs.get(key)
     if text is None:
         return default
@@ -380,11 +380,11 @@ def _flag(attrs: dict, key: str, default: bool, notes: Optional[Notes], el: Any)
     return c_atoi(text) != 0
 
 
-def read_services(root: Any, notes: Optional[Notes] = None) -> tuple:
+def read_services(root: Any, notes: Notes | None = None) -> tuple:
     return tuple(read_group(root, el, notes) for el in group_elements(root, "service"))
 
 
-def read_vms(root: Any, notes: Optional[Notes] = None) -> tuple:
+def read_vms(root: Any, notes: Notes | None = None) -> tuple:
     return tuple(read_group(root, el, notes) for el in group_elements(root, "vm"))
 
 

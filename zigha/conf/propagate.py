@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, cast
 
 import attrs
 
@@ -144,9 +145,9 @@ def _reload_error(result: Any, fallback: str) -> PropagationError:
     for needle, cls, hint in _RELOAD_MESSAGES:
         if needle in text:
             line = next((ln.strip() for ln in text.splitlines() if needle in ln), needle)
-            return cls.from_result(line, result, hint=hint)
-    return PropagationError.from_result(f"{fallback}: {_first_line(text) or f'status {result.rc}'}",
-                                        result)
+            return cast(PropagationError, cls.from_result(line, result, hint=hint))
+    return cast(PropagationError, PropagationError.from_result(
+        f"{fallback}: {_first_line(text) or f'status {result.rc}'}", result))
 
 
 def copy_to_nodes(path: str, nodes: Sequence[str], runner: Any = None,
@@ -154,7 +155,7 @@ def copy_to_nodes(path: str, nodes: Sequence[str], runner: Any = None,
     """Copy ``path`` to REMOTE_PATH on every node: scp to a temporary name, then an
     atomic mv, so a node never sees a half-copied file."""
     runner = runner or default_runner()
-    done = []
+    done: list = []
     for node in nodes:
         steps = (
             ["scp", "-q", *SSH_OPTIONS, path, f"{node}:{REMOTE_TEMP}"],
@@ -174,8 +175,8 @@ def copy_to_nodes(path: str, nodes: Sequence[str], runner: Any = None,
     return tuple(done)
 
 
-def push(conf_or_path: Any = REMOTE_PATH, *, method: str = "ricci", nodes: Optional[Sequence[str]] = None,
-         local_node: Optional[str] = None, runner: Any = None, timeout: float = RELOAD_TIMEOUT,
+def push(conf_or_path: Any = REMOTE_PATH, *, method: str = "ricci", nodes: Sequence[str] | None = None,
+         local_node: str | None = None, runner: Any = None, timeout: float = RELOAD_TIMEOUT,
          verify: bool = True) -> PushResult:
     """Validate the file and make the cluster run it (see the module docstring).
 

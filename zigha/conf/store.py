@@ -25,7 +25,7 @@ import fcntl
 import os
 import tempfile
 import time
-from typing import Any, Optional
+from typing import Any
 
 from zigha.errors import ConfigError, SaveConflictError, ValidationError
 
@@ -48,9 +48,9 @@ class FileLock:
     def __init__(self, target: str, timeout: float = LOCK_TIMEOUT) -> None:
         self.path = lock_path(target)
         self.timeout = timeout
-        self.fd: Optional[int] = None
+        self.fd: int | None = None
 
-    def __enter__(self) -> "FileLock":
+    def __enter__(self) -> FileLock:
         try:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
@@ -77,7 +77,7 @@ class FileLock:
             self.fd = None
 
 
-def _read(target: str) -> Optional[bytes]:
+def _read(target: str) -> bytes | None:
     try:
         with open(target, "rb") as handle:
             return handle.read()
@@ -114,7 +114,7 @@ def write_atomically(target: str, data: bytes) -> None:
     directory = os.path.dirname(os.path.abspath(target))
     try:
         mode = os.stat(target).st_mode & 0o7777
-        owner: Optional[tuple] = (os.stat(target).st_uid, os.stat(target).st_gid)
+        owner: tuple | None = (os.stat(target).st_uid, os.stat(target).st_gid)
     except FileNotFoundError:
         mode, owner = NEW_FILE_MODE, None
     fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.tmp", dir=directory)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 from zigha.conf import parse
 from zigha.conf.model import Finding
@@ -317,12 +318,12 @@ def check_resources(root: Any) -> Iterator[Finding]:
             value = el.get(attr)
             if value is None:
                 continue
-            key = (el.tag, attr, value)
-            if key in unique_seen and in_tree:
+            unique_key = (el.tag, attr, value)
+            if unique_key in unique_seen and in_tree:
                 yield _f("error", "unique-collision",
                          f"unique attribute collision: type={el.tag} {attr}={value!r} "
                          "(rgmanager drops this resource)", el)
-            unique_seen.setdefault(key, el)
+            unique_seen.setdefault(unique_key, el)
         if in_tree:
             for attr in parse.REQUIRED.get(el.tag, ()):
                 if el.get(attr) is None:
@@ -342,8 +343,8 @@ def _inline_named(root: Any, tag: str, value: str) -> Any:
 def check_groups(root: Any) -> Iterator[Finding]:
     domains = {(d.get("name") or "").lower() for d in parse.domain_elements(root)}
     groups = parse.group_elements(root, "service") + parse.group_elements(root, "vm")
-    names = Counter()
-    keys = set()
+    names: Counter = Counter()
+    keys: set = set()
     resolved = []
     for el in groups:
         attrs = parse._merged_group_attrs(root, el)

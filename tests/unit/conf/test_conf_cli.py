@@ -7,8 +7,8 @@ import re
 import shutil
 
 import pytest
-
 from conf_corpus_paths import CORPUS, EXAMPLE, SCHEMA
+
 from zigha.cli.main import main
 from zigha.conf import ClusterConf
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conf_corpus_paths import ALL_FILES, SCHEMA_VALID
 
 from zigha import xmlutil
 from zigha.conf import ClusterConf
-
-from conf_corpus_paths import ALL_FILES, SCHEMA_VALID
 
 corpus = pytest.mark.parametrize("corpus_file", ALL_FILES, ids=[f.name for f in ALL_FILES])
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conf_corpus_paths import CORPUS, EXAMPLE
+
 from zigha.conf import ClusterConf, UnknownNameError
 from zigha.conf.parse import c_atoi, expand_time
 

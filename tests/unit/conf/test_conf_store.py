@@ -11,8 +11,8 @@ import textwrap
 import time
 
 import pytest
-
 from conf_corpus_paths import EXAMPLE, SCHEMA
+
 from zigha.conf import ClusterConf, store
 from zigha.errors import ConfigError, SaveConflictError, ValidationError
 

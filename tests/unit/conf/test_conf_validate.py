@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conf_corpus_paths import EXAMPLE, SCHEMA
+
 from zigha.conf import ClusterConf, Finding
 from zigha.conf import validate as checks
 from zigha.errors import ConfigError
