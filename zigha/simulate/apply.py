@@ -87,6 +87,9 @@ def _member_fail(e: Any, nodes: list, fence_works: bool) -> None:
     if not e.quorum.quorate:
         e.note("inquorate: nothing is fenced and nothing starts until quorum returns")
         return
+    for node in nodes:
+        # the survivors' node event, run once the lockspace is released (fencing done)
+        e.deferred.append(("member_down", (node,)))
     e.run_fencing()
 
 
@@ -100,8 +103,6 @@ def _fence_ack(e: Any, node: str) -> None:
         return
     del e.pending_fence[node]
     e.member_step(f"{node}: fencing acknowledged (fence_ack_manual)")
-    if not e.needs_reinit:
-        e.when_unblocked("member_down", node)
     e.release()
 
 
@@ -113,8 +114,7 @@ def _join(e: Any, node: str) -> None:
         del e.pending_fence[node]
         e.member_step(f"{node} rejoins before it was fenced: its fencing is dropped "
                       "(unverified)", unverified=True)
-        if e.quorum.quorate and not e.needs_reinit:
-            e.when_unblocked("member_down", node)
+        e.release()
     was_quorate = e.quorum.quorate
     e.member.add(node)
     e.rg.add(node)
@@ -145,7 +145,7 @@ def _service_event(e: Any, event: Event) -> None:
             e.note("Operation requires quorum (clusvcadm exits 247)")
         return
     if e.lock_blocked:
-        e.note(f"{event.describe()} waits: the DLM lockspace is blocked until "
-               f"{', '.join(e.pending_fence)} is fenced (whether services on healthy "
-               "members keep being handled meanwhile is unverified)", unverified=True)
+        e.note(f"deferred until {', '.join(e.pending_fence)} is fenced: the DLM lockspace is "
+               "blocked (whether services on healthy members keep being handled meanwhile "
+               "is unverified)", unverified=True)
     e.when_unblocked("service_op", event, name)

@@ -254,6 +254,9 @@ class Engine(Operations, CentralMode):
                 self.set(s.name, "stopped", None, r.owner or r.last_owner,
                          message="emergency stop (no record update, cached state dropped)",
                          triggers=False)
+        if self.deferred:
+            self.note(f"{len(self.deferred)} pending request(s) are dropped with the cached state")
+            self.deferred = []
         self.needs_reinit = True
 
     @property
@@ -268,8 +271,6 @@ class Engine(Operations, CentralMode):
             if works:
                 del self.pending_fence[node]
                 self.member_step(f"{node} fenced")
-                if not self.needs_reinit:  # after a quorum loss, re-initialisation covers it
-                    self.when_unblocked("member_down", node)
         waiting = [n for n in self.pending_fence]
         if waiting:
             self.note(f"fencing of {', '.join(waiting)} does not complete: the DLM lockspace "
