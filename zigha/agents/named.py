@@ -120,7 +120,7 @@ class NamedAgent(Agent):
         if not ctx.name:
             fail("Invalid Name Of Service: name is empty", codes.ERR_CONFIGURED)
         binary = tools.find("named", ctx.environ)
-        if binary is None:
+        if binary is None or not os.access(binary, os.X_OK):
             fail("named is not installed (looked for named in "
                  f"{', '.join(tools.SEARCH_DIRS)})", codes.ERR_INSTALLED)
         config = self._config_path(ctx)
