@@ -72,6 +72,8 @@ def _cut(text: str, begin: str, end: str) -> str:
     stop = text.find(end, start)
     if stop < 0:
         raise ValueError(f"schema has {begin!r} without {end!r}")
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
     stop += len(end)
     if text[stop:stop + 1] == "\n":
         stop += 1
@@ -100,7 +102,7 @@ def extend(text: str, agents) -> str:
         raise ValueError(f"the schema already defines {', '.join(sorted(taken))}")
     refs = "".join(f'        <ref name="{define_name(a.type_name)}"/>\n' for a in agents)
     defines = "".join(define(a) + "\n" for a in agents)
-    at = choice + len("<choice>")
-    text = text[:at] + f"\n        {BEGIN_REFS}\n{refs}        {END_REFS}" + text[at:]
+    at = text.index("\n", choice) + 1
+    text = text[:at] + f"        {BEGIN_REFS}\n{refs}        {END_REFS}\n" + text[at:]
     end = text.rfind("</grammar>")
     return text[:end] + f"{BEGIN_DEFINES}\n{defines}{END_DEFINES}\n" + text[end:]
