@@ -56,6 +56,14 @@ GUEST = textwrap.dedent('''
         except ipvsadm.IpvsadmError as exc:
             errors[name] = [type(exc).__name__, exc.message]
     report["errors"] = errors
+    # DR real-server preparation on this (guest) host's real lo and sysctls
+    from zigha.lvs.realserver import lo_addresses, prepare_realserver
+    report["prep_first"] = [s.needed for s in prepare_realserver("192.168.10.249")]
+    report["prep_lo"] = lo_addresses()
+    report["prep_again"] = [s.needed for s in prepare_realserver("192.168.10.249")]
+    report["prep_undo"] = [s.needed for s in prepare_realserver("192.168.10.249", undo=True)]
+    report["prep_lo_after"] = lo_addresses()
+    report["arp_after"] = open("/proc/sys/net/ipv4/conf/all/arp_ignore").read().strip()
     print("REPORT " + json.dumps(report))
 ''')
 
@@ -110,3 +118,8 @@ def test_apply_reread_reapply_on_real_ipvs(shared, examples, tmp_path):
     assert report["prune_lines"] == ["-D -f 296"]
     assert report["errors"]["add"] == ["ServiceExistsError", "ipvsadm: Service already exists"]
     assert report["errors"]["delete_absent"] == ["NoSuchServiceError", "ipvsadm: No such service"]
+    assert report["prep_first"] == [True] * 5
+    assert report["prep_lo"] == {"127.0.0.1": 8, "192.168.10.249": 32}
+    assert report["prep_again"] == [False] * 5
+    assert report["prep_undo"] == [True] * 5
+    assert report["prep_lo_after"] == {"127.0.0.1": 8} and report["arp_after"] == "0"

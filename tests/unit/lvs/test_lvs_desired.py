@@ -82,3 +82,12 @@ def test_errors_name_the_line(text, line, words):
 @given(st.text())
 def test_quote_round_trip(text):
     assert unquote(quote(text)) == text
+
+
+def test_example_scripts_are_what_prepare_realserver_prints(examples):
+    from zigha.lvs.realserver import realserver_script
+
+    folder = examples / "zigsow" / "lvs"
+    assert (folder / "realserver-prepare.sh").read_text() == realserver_script("192.168.10.249")
+    assert (folder / "realserver-undo.sh").read_text() == realserver_script("192.168.10.249", undo=True)
+    assert "IPADDR=192.168.10.249" in (folder / "ifcfg-lo:0").read_text()
