@@ -69,7 +69,7 @@ class _Doc:
                 raise self.error(f"<{el.tag}> has no {name} attribute", el)
             return None
         try:
-            if base == 16 or value.lower().startswith("0x"):
+            if base == 16:
                 return int(value, 16)
             return int(value)
         except ValueError:
@@ -103,59 +103,149 @@ def _parse_tree(body: str, doc: _Doc) -> Any:
         raise doc.error(f"malformed XML: {message.strip()}", line=line) from None
 
 
-def _owner(value: Optional[str]) -> Optional[str]:
-    return None if value in (None, "", "none") else value
+_BIT = {"0": False, "1": True}
+_NO_OWNER = (None, "", "none")
+_STATE_BY_CODE = {state.code: state for state in ServiceState if state.code is not None}
 
 
-def _node(el: Any, doc: _Doc) -> Member:
-    name = el.get("name")
+def _optional_int(value: Optional[str]) -> Optional[int]:
+    return None if value is None else int(value)
+
+
+def _node_from(attrs: dict) -> Member:
+    """A ``<node>`` from its attributes; KeyError/ValueError when it is not well-formed."""
+    name = attrs["name"]
     if not name:
-        raise doc.error("<node> has no name", el)
-    state = doc.bool_attr(el, "state", default=None)
-    if state is None:
-        raise doc.error("<node> has no state attribute", el)
+        raise ValueError("empty name")
+    get = attrs.get
     return Member(
-        name=name,
-        nodeid=doc.int_attr(el, "nodeid", base=16),
-        online=state,
-        local=bool(doc.bool_attr(el, "local")),
-        estranged=bool(doc.bool_attr(el, "estranged")),
-        rgmanager=bool(doc.bool_attr(el, "rgmanager")),
-        rgmanager_master=bool(doc.bool_attr(el, "rgmanager_master")),
-        qdisk=bool(doc.bool_attr(el, "qdisk")),
+        name, int(attrs["nodeid"], 16), _BIT[attrs["state"]],
+        _BIT[get("local", "0")], _BIT[get("estranged", "0")], _BIT[get("rgmanager", "0")],
+        _BIT[get("rgmanager_master", "0")], _BIT[get("qdisk", "0")],
     )
 
 
-def _group(el: Any, doc: _Doc) -> ServiceStatus:
-    name = el.get("name")
+def _group_from(attrs: dict) -> ServiceStatus:
+    """A ``<group>`` from its attributes; KeyError/ValueError when it is not well-formed."""
+    name = attrs["name"]
     if not name:
-        raise doc.error("<group> has no name", el)
-    code = doc.int_attr(el, "state")
-    word = el.get("state_str")
-    state = ServiceState.from_code(code)  # type: ignore[arg-type]
-    if state is ServiceState.UNKNOWN and word:
-        state = ServiceState.from_word(word)
-    flags_value = doc.int_attr(el, "flags", required=False)
-    flags_str = el.get("flags_str")
+        raise ValueError("empty name")
+    get = attrs.get
+    code = int(attrs["state"])
+    flags_value = _optional_int(get("flags"))
+    word = get("state_str")
+    state = _STATE_BY_CODE.get(code)
+    if state is None:
+        state = ServiceState.from_word(word) if word else ServiceState.UNKNOWN
+    flags_str = get("flags_str")
     if flags_str:
-        flags = tuple(flags_str.split())
+        flags: tuple = tuple(flags_str.split())
     elif flags_value:
         flags = tuple(SERVICE_FLAGS.get(bit, (f"flag-0x{bit:x}", ""))[0]
                       for bit in (1 << i for i in range(32)) if flags_value & bit)
     else:
         flags = ()
+    owner, last_owner = get("owner"), get("last_owner")
     return ServiceStatus(
-        name=name,
-        state=state,
-        state_raw=word or str(code),
-        owner=_owner(el.get("owner")),
-        last_owner=_owner(el.get("last_owner")),
-        flags=flags,
-        flags_value=flags_value,
-        restarts=doc.int_attr(el, "restarts", required=False),
-        last_transition=doc.int_attr(el, "last_transition", required=False),
-        last_transition_str=el.get("last_transition_str"),
+        name, state, None if owner in _NO_OWNER else owner,
+        None if last_owner in _NO_OWNER else last_owner,
+        word or str(code), flags, flags_value, _optional_int(get("restarts")),
+        _optional_int(get("last_transition")), get("last_transition_str"),
     )
+
+
+def _node(el: Any, doc: _Doc) -> Member:
+    try:
+        return _node_from(dict(el.items()))
+    except (KeyError, ValueError):
+        pass
+    if not el.get("name"):
+        raise doc.error("<node> has no name", el)
+    if doc.bool_attr(el, "state", default=None) is None:
+        raise doc.error("<node> has no state attribute", el)
+    doc.int_attr(el, "nodeid", base=16)
+    for attribute in ("local", "estranged", "rgmanager", "rgmanager_master", "qdisk"):
+        doc.bool_attr(el, attribute)
+    raise doc.error("<node> cannot be read", el)  # not reached: a check above raises
+
+
+def _group(el: Any, doc: _Doc) -> ServiceStatus:
+    try:
+        return _group_from(dict(el.items()))
+    except (KeyError, ValueError):
+        pass
+    if not el.get("name"):
+        raise doc.error("<group> has no name", el)
+    for attribute in ("state", "flags", "restarts", "last_transition"):
+        doc.int_attr(el, attribute, required=attribute == "state")
+    raise doc.error("<group> cannot be read", el)  # not reached: a check above raises
+
+
+class _Collector:
+    """lxml parser target: keeps the attribute dicts clustat's layout puts where zigha
+    reads them, without building a tree (three times faster for 1,000 services)."""
+
+    def __init__(self) -> None:
+        self.stack: list = []
+        self.root = None
+        self.cluster: Optional[dict] = None
+        self.quorum: Optional[dict] = None
+        self.nodes: list = []
+        self.groups: list = []
+        self.has_groups = False
+
+    def start(self, tag: Any, attrib: dict) -> None:
+        depth = len(self.stack)
+        if depth == 0:
+            self.root = tag
+        elif depth == 1:
+            if tag == "cluster":
+                self.cluster = attrib
+            elif tag == "quorum":
+                self.quorum = attrib
+            elif tag == "groups":
+                self.has_groups = True
+        elif depth == 2:
+            if tag == "node" and self.stack[1] == "nodes":
+                self.nodes.append(attrib)
+            elif tag == "group" and self.stack[1] == "groups":
+                self.groups.append(attrib)
+        self.stack.append(tag)
+
+    def end(self, tag: Any) -> None:
+        self.stack.pop()
+
+    def close(self) -> "_Collector":
+        return self
+
+
+def _parse_fast(body: str, notices: tuple) -> Optional[ClusterStatus]:
+    """The whole document through :class:`_Collector`; None when anything is odd (the
+    careful tree path then finds and names the problem)."""
+    from lxml import etree
+
+    if "&" in body or "<!" in body:
+        return None  # entities and DOCTYPEs: the tree path decodes or refuses them
+    try:
+        found = etree.fromstring(body.encode("utf-8", "replace"), etree.XMLParser(
+            target=_Collector(), resolve_entities=False, no_network=True, load_dtd=False))
+        if found.root != "clustat":
+            return None
+        cluster, quorum = found.cluster, found.quorum
+        return ClusterStatus(
+            cluster_name=cluster["name"] if cluster is not None else None,
+            quorate=_BIT[quorum["quorate"]] if quorum is not None else None,
+            members=[_node_from(attrs) for attrs in found.nodes],
+            services=[_group_from(attrs) for attrs in found.groups],
+            cluster_id=_optional_int(cluster.get("id")) if cluster is not None else None,
+            generation=_optional_int(cluster.get("generation")) if cluster is not None else None,
+            group_member=(_BIT[quorum["groupmember"]]
+                          if quorum is not None and "groupmember" in quorum else None),
+            services_available=found.has_groups,
+            notices=notices,
+        )
+    except (etree.XMLSyntaxError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def parse_clustat_xml(text: str) -> ClusterStatus:
@@ -169,9 +259,16 @@ def parse_clustat_xml(text: str) -> ClusterStatus:
         start = text.find("<clustat")
     if start < 0:
         raise ParseError("no <clustat> document in the output", tool=TOOL, excerpt=text[:200])
-    head = text[:start]
-    notices = tuple(line.strip() for line in head.splitlines() if line.strip())
-    doc = _Doc(text, head.count("\n"))
+    notices = tuple(line.strip() for line in text[:start].splitlines() if line.strip())
+    fast = _parse_fast(text[start:], notices)
+    if fast is not None:
+        return fast
+    return _parse_with_tree(text, start, notices)
+
+
+def _parse_with_tree(text: str, start: int, notices: tuple) -> ClusterStatus:
+    """The careful path: an lxml tree, every attribute checked, errors name the line."""
+    doc = _Doc(text, text[:start].count("\n"))
     root = _parse_tree(text[start:], doc)
     if root.tag != "clustat":
         raise doc.error(f"root element is <{root.tag}>, not <clustat>", root)

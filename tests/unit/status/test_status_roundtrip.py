@@ -190,3 +190,22 @@ def test_random_text_raises_only_parse_error(kind):
             pass
 
     check()
+
+
+def test_fast_and_careful_xml_paths_agree(reference):
+    from zigha.status import parse_xml
+
+    texts = _captures(reference, "clustat-xml-")
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(mutated(texts))
+    def check(text):
+        start = text.find("<?xml") if "<?xml" in text else text.find("<clustat")
+        if start < 0:
+            return
+        fast = parse_xml._parse_fast(text[start:], ())
+        if fast is None:
+            return
+        assert parse_xml._parse_with_tree(text, start, ()) == fast
+
+    check()
