@@ -5,7 +5,8 @@
 * **never torn**: the new text goes to a temporary file in the same directory, is
   flushed and fsync'd, then renamed over the target (atomic on POSIX), and the
   directory is fsync'd.  A process killed at any point leaves the old complete file
-  or the new complete file (at worst plus a stray ``.cluster.conf.tmp*``);
+  or the new complete file (at worst plus a stray ``.cluster.conf.tmp*``, which the
+  next save removes);
 * **no lost update**: an exclusive ``flock`` on ``.cluster.conf.lock`` (beside the
   file) serialises savers, and under that lock the file's current SHA-256 is
   compared with the hash taken when it was loaded.  If another editor saved in
@@ -107,6 +108,25 @@ def keep_backup(target: str) -> None:
             dst.flush()
             os.fsync(dst.fileno())
     os.replace(temp, backup_path(target))
+    # rename() between two links of one inode succeeds without doing anything (POSIX),
+    # which happens when the backup already is the current file (a save killed earlier)
+    if os.path.lexists(temp):
+        os.unlink(temp)
+
+
+def remove_stale_temporaries(target: str) -> list:
+    """Delete temporary files a killed saver left behind.  Call it only under the lock:
+    temporaries exist only while their writer holds it, so any found then are dead."""
+    directory, base = os.path.split(os.path.abspath(target))
+    removed = []
+    for entry in os.listdir(directory):
+        if entry.startswith((f".{base}.tmp", f".{base}.bak")):
+            try:
+                os.unlink(os.path.join(directory, entry))
+                removed.append(entry)
+            except FileNotFoundError:
+                pass
+    return removed
 
 
 def write_atomically(target: str, data: bytes) -> None:
@@ -164,6 +184,7 @@ def save(conf: Any, path: Any = None, *, schema: Any = None, bump: bool = True,
             )
         data = conf.to_bytes()
         with FileLock(target, lock_timeout):
+            remove_stale_temporaries(target)
             current = _read(target)
             if loaded_from_target:
                 if current is None or content_hash(current) != conf.loaded_hash:

@@ -161,6 +161,10 @@ def test_killed_saver_never_leaves_a_torn_file(conf_file):
             assert backup.read_text() == expected_text(initial, back.config_version)
         seen_versions.add(conf.config_version)
     assert max(seen_versions) > 10, "the saver hardly ran; the test did not exercise saving"
+    ClusterConf.load(conf_file).save(schema=SCHEMA)  # the next save sweeps what killed savers left
+    leftovers = [p.name for p in conf_file.parent.iterdir()
+                 if p.name.startswith((".cluster.conf.tmp", ".cluster.conf.bak"))]
+    assert leftovers == []
 
 
 EDITOR = textwrap.dedent("""
