@@ -12,8 +12,14 @@ import time
 from lxml import etree
 
 from zigha.status import (
-    ClusterStatus, Member, ServiceState, ServiceStatus, parse_clustat_text, parse_clustat_xml,
-    render_clustat_text, render_clustat_xml,
+    ClusterStatus,
+    Member,
+    ServiceState,
+    ServiceStatus,
+    parse_clustat_text,
+    parse_clustat_xml,
+    render_clustat_text,
+    render_clustat_xml,
 )
 
 GOAL_MS = 10.0

@@ -33,15 +33,20 @@ from __future__ import annotations
 
 import enum
 import time
-from typing import Any, Callable, Iterable, Optional, Union
+from collections.abc import Iterable
+from typing import Any, Callable, Optional, Union
 
 import attrs
 
 from zigha.errors import CommandTimeout
 from zigha.status import live as _live
 from zigha.status.errors import (
-    InquorateError, MemberOfflineError, RgmanagerError, RgmanagerUnavailableError,
-    UnknownMemberError, UnknownServiceError,
+    InquorateError,
+    MemberOfflineError,
+    RgmanagerError,
+    RgmanagerUnavailableError,
+    UnknownMemberError,
+    UnknownServiceError,
 )
 from zigha.status.model import ServiceState, ServiceStatus, service_name
 
@@ -259,19 +264,20 @@ def _error_for(reply: ClusvcadmReply, result: Any, what: str) -> Exception:
         return ClusvcadmUsageError.from_result(
             f"{what}: clusvcadm refused the options (usage printed)", result)
     if "is offline" in out or "requires a target cluster member" in out:
-        line = next(l for l in out.splitlines() if "offline" in l or "requires a target" in l)
+        line = next(row for row in out.splitlines()
+                    if "offline" in row or "requires a target" in row)
         return MemberOfflineError.from_result(f"{what}: {line.strip()}", result)
     if _REPLY_LOST in out:
         return OutcomeUnknownError.from_result(
             f"{what}: clusvcadm lost rgmanager's reply; the request was sent and may still "
             "complete (outcome unknown: check the service state)", result)
     if any(marker in out for marker in _NOT_SENT):
-        line = next(l for l in out.splitlines() if any(m in l for m in _NOT_SENT))
+        line = next(row for row in out.splitlines() if any(m in row for m in _NOT_SENT))
         return RgmanagerUnavailableError.from_result(f"{what}: {line.strip()}", result)
-    code, cls = RESULTS.get(text, (None, None))
-    if cls is None:
-        code = code if code is not None else (result.rc - 256 if result.rc > 128 else -result.rc)
-        cls = ServiceOperationError
+    code, known = RESULTS.get(text, (None, None))
+    cls: Any = known or ServiceOperationError
+    if code is None:  # "Unknown" or nothing: the exit status is the code modulo 256
+        code = result.rc - 256 if result.rc > 128 else -result.rc
     error = cls.from_result(f"{what}: {text or 'no result printed'} (exit {result.rc})", result)
     error.code = code
     return error

@@ -8,7 +8,6 @@ import pytest
 
 from zigha.cli.main import main
 from zigha.runner import set_default_runner
-from zigha.testing import FakeRunner
 
 
 @pytest.fixture

@@ -7,11 +7,27 @@ import pytest
 
 from zigha.errors import CommandTimeout
 from zigha.services import (
-    RESULTS, ClusvcadmUsageError, FencePendingError, InquorateError, InvalidOperationError,
-    MemberOfflineError, Outcome, OutcomeUnknownError, PermissionDeniedError,
-    RelocationFailedError, RgmanagerUnavailableError, ServiceBusyError, ServiceFailedError,
-    ServiceFrozenError, ServiceNotRunnableError, ServiceOperationError, Services,
-    UnknownMemberError, UnknownServiceError, WaitTimeoutError, parse_clusvcadm,
+    RESULTS,
+    ClusvcadmUsageError,
+    FencePendingError,
+    InquorateError,
+    InvalidOperationError,
+    MemberOfflineError,
+    Outcome,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RelocationFailedError,
+    RgmanagerUnavailableError,
+    ServiceBusyError,
+    ServiceFailedError,
+    ServiceFrozenError,
+    ServiceNotRunnableError,
+    ServiceOperationError,
+    Services,
+    UnknownMemberError,
+    UnknownServiceError,
+    WaitTimeoutError,
+    parse_clusvcadm,
 )
 from zigha.status import ClusterStatus, Member, ServiceState, ServiceStatus, render_clustat_xml
 

@@ -6,10 +6,25 @@ import pytest
 
 from zigha.errors import ParseError
 from zigha.status import (
-    ClusterStatus, ClustatError, CmanError, CmanNotRunningError, InquorateError, Member,
-    RgmanagerUnavailableError, ServiceState, ServiceStatus, UnknownMemberError,
-    UnknownServiceError, clustat, cman_nodes, cman_status, is_quorate, member_status,
-    render_clustat_text, render_clustat_xml, service_status,
+    ClustatError,
+    ClusterStatus,
+    CmanError,
+    CmanNotRunningError,
+    InquorateError,
+    Member,
+    RgmanagerUnavailableError,
+    ServiceState,
+    ServiceStatus,
+    UnknownMemberError,
+    UnknownServiceError,
+    clustat,
+    cman_nodes,
+    cman_status,
+    is_quorate,
+    member_status,
+    render_clustat_text,
+    render_clustat_xml,
+    service_status,
 )
 
 NO_CMAN = "Could not connect to CMAN: No such file or directory\n"

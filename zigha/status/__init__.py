@@ -15,19 +15,38 @@ Live: :func:`clustat`, :func:`service_status`, :func:`member_status`,
 clustat's own formats: :func:`render_clustat_text`, :func:`render_clustat_xml`.
 """
 
-from zigha.status.live import (
-    ClustatError, clustat, is_quorate, member_status, parse_clustat, service_status,
-)
 from zigha.status.cman import (
-    CmanError, CmanNotRunningError, cman_nodes, cman_status, parse_cman_nodes,
+    CmanError,
+    CmanNotRunningError,
+    cman_nodes,
+    cman_status,
+    parse_cman_nodes,
     parse_cman_status,
 )
 from zigha.status.errors import (
-    InquorateError, MemberOfflineError, RgmanagerError, RgmanagerUnavailableError,
-    UnknownMemberError, UnknownServiceError,
+    InquorateError,
+    MemberOfflineError,
+    RgmanagerError,
+    RgmanagerUnavailableError,
+    UnknownMemberError,
+    UnknownServiceError,
+)
+from zigha.status.live import (
+    ClustatError,
+    clustat,
+    is_quorate,
+    member_status,
+    parse_clustat,
+    service_status,
 )
 from zigha.status.model import (
-    ClusterStatus, CmanNode, CmanStatus, Member, ServiceState, ServiceStatus, service_name,
+    ClusterStatus,
+    CmanNode,
+    CmanStatus,
+    Member,
+    ServiceState,
+    ServiceStatus,
+    service_name,
 )
 from zigha.status.parse_text import parse_clustat_text
 from zigha.status.parse_xml import parse_clustat_xml

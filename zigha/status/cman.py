@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 from zigha.errors import CommandError, ParseError
 from zigha.status.model import CmanNode, CmanStatus

@@ -22,7 +22,10 @@ from typing import Optional
 from zigha.errors import CommandError
 from zigha.status.cman import CmanNotRunningError
 from zigha.status.errors import (
-    InquorateError, RgmanagerError, RgmanagerUnavailableError, UnknownMemberError,
+    InquorateError,
+    RgmanagerError,
+    RgmanagerUnavailableError,
+    UnknownMemberError,
     UnknownServiceError,
 )
 from zigha.status.model import ClusterStatus, Member, ServiceStatus, service_name

@@ -72,11 +72,11 @@ class ServiceState(enum.Enum):
         return self in _LAST_OWNER_STATES
 
     @classmethod
-    def from_code(cls, code: int) -> "ServiceState":
+    def from_code(cls, code: int) -> ServiceState:
         return _BY_CODE.get(code, cls.UNKNOWN)
 
     @classmethod
-    def from_word(cls, word: str) -> "ServiceState":
+    def from_word(cls, word: str) -> ServiceState:
         """clustat's word -> state; anything else is UNKNOWN (keep the word as raw)."""
         try:
             state = cls(word)
@@ -85,7 +85,7 @@ class ServiceState(enum.Enum):
         return state
 
     @classmethod
-    def coerce(cls, value: "ServiceState | str | int") -> "ServiceState":
+    def coerce(cls, value: ServiceState | str | int) -> ServiceState:
         """Accept a state, its word (any case) or its number; ValueError otherwise."""
         if isinstance(value, ServiceState):
             return value

@@ -32,7 +32,12 @@ from typing import Optional
 
 from zigha.errors import ParseError
 from zigha.status.model import (
-    FLAG_LETTERS, ClusterStatus, Member, ServiceState, ServiceStatus, parse_ctime,
+    FLAG_LETTERS,
+    ClusterStatus,
+    Member,
+    ServiceState,
+    ServiceStatus,
+    parse_ctime,
 )
 
 TOOL = "clustat"
@@ -97,10 +102,11 @@ def _state(word: str, cut: bool) -> ServiceState:
 
 
 def _service_row(match: re.Match) -> ServiceStatus:
-    owner: Optional[str] = match.group("owner")
+    shown: str = match.group("owner")
+    owner: Optional[str] = shown
     last_owner: Optional[str] = None
-    if owner.startswith("(") and owner.endswith(")") and len(owner) >= 2:
-        owner, last_owner = None, owner[1:-1]
+    if shown.startswith("(") and shown.endswith(")") and len(shown) >= 2:
+        owner, last_owner = None, shown[1:-1]
     letters = match.group("flags")
     word = match.group("state")
     flags = tuple(FLAG_LETTERS.get(letter, letter) for letter in (letters or ""))
@@ -237,11 +243,12 @@ def parse_clustat_text(text: str) -> ClusterStatus:
             cluster_name = header.group("name")
             timestamp_str = header.groupdict().get("time") or None
             seen_header = seen_anything = True
-        elif _QUORUM.match(stripped) and quorate is None and not (seen_members or seen_services):
-            quorate = _QUORUM.match(stripped).group("q") == "Quorate"
+        elif (quorum := _QUORUM.match(stripped)) and quorate is None and not (
+                seen_members or seen_services):
+            quorate = quorum.group("q") == "Quorate"
             seen_anything = True
-        elif _MEMBER_HEAD.match(line) and not seen_members and not seen_services:
-            has_ids = _MEMBER_HEAD.match(line).group("id") is not None
+        elif (head := _MEMBER_HEAD.match(line)) and not seen_members and not seen_services:
+            has_ids = head.group("id") is not None
             mode, seen_members, seen_anything = "members-dash", True, True
         elif _SERVICE_HEAD.match(line) and not seen_services:
             mode, seen_services, seen_anything = "services-dash", True, True

@@ -27,7 +27,11 @@ from typing import Any, Optional
 
 from zigha.errors import ParseError
 from zigha.status.model import (
-    SERVICE_FLAGS, ClusterStatus, Member, ServiceState, ServiceStatus,
+    SERVICE_FLAGS,
+    ClusterStatus,
+    Member,
+    ServiceState,
+    ServiceStatus,
 )
 
 TOOL = "clustat -x"
@@ -215,7 +219,7 @@ class _Collector:
     def end(self, tag: Any) -> None:
         self.stack.pop()
 
-    def close(self) -> "_Collector":
+    def close(self) -> _Collector:
         return self
 
 

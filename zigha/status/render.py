@@ -17,7 +17,12 @@ from typing import Optional
 from xml.sax.saxutils import quoteattr
 
 from zigha.status.model import (
-    FLAG_BITS, SERVICE_FLAGS, ClusterStatus, Member, ServiceState, ServiceStatus,
+    FLAG_BITS,
+    SERVICE_FLAGS,
+    ClusterStatus,
+    Member,
+    ServiceState,
+    ServiceStatus,
 )
 
 MAXHOSTNAMELEN = 64

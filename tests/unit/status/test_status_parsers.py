@@ -7,8 +7,14 @@ import pytest
 
 from zigha.errors import ParseError
 from zigha.status import (
-    ServiceState, parse_clustat, parse_clustat_text, parse_clustat_xml, parse_cman_nodes,
-    parse_cman_status, render_clustat_text, service_name,
+    ServiceState,
+    parse_clustat,
+    parse_clustat_text,
+    parse_clustat_xml,
+    parse_cman_nodes,
+    parse_cman_status,
+    render_clustat_text,
+    service_name,
 )
 
 HEADER = "Cluster Status for c1 @ Thu Mar  1 09:45:21 2012\n"

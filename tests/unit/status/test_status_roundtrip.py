@@ -10,8 +10,16 @@ from hypothesis import strategies as st
 
 from zigha.errors import ParseError
 from zigha.status import (
-    ClusterStatus, Member, ServiceState, ServiceStatus, parse_clustat, parse_clustat_text,
-    parse_clustat_xml, parse_cman_nodes, parse_cman_status, render_clustat_text,
+    ClusterStatus,
+    Member,
+    ServiceState,
+    ServiceStatus,
+    parse_clustat,
+    parse_clustat_text,
+    parse_clustat_xml,
+    parse_cman_nodes,
+    parse_cman_status,
+    render_clustat_text,
     render_clustat_xml,
 )
 

@@ -7,7 +7,11 @@ import datetime as dt
 import pytest
 
 from zigha.status import (
-    ServiceState, parse_clustat_text, parse_clustat_xml, parse_cman_nodes, parse_cman_status,
+    ServiceState,
+    parse_clustat_text,
+    parse_clustat_xml,
+    parse_cman_nodes,
+    parse_cman_status,
 )
 
 STARTED, STARTING, STOPPED = ServiceState.STARTED, ServiceState.STARTING, ServiceState.STOPPED
