@@ -156,8 +156,12 @@ class PostfixAgent(Agent):
         for flag in ("-n", "-M"):
             self._postconf(ctx, postconf, ["-c", config_dir, flag], syntax=True)
         values = self._postconf(ctx, postconf, ["-c", config_dir, "-x", "-h", "queue_directory",
-                                                "daemon_directory"]).split("\n")
-        queue_dir, daemon_dir = (values + ["", ""])[:2]
+                                                "daemon_directory"], syntax=True).split("\n")
+        if len(values) < 2:  # postconf refused the file for a runtime reason: read it here
+            with open(main_cf, encoding="utf-8", errors="replace") as handle:
+                params = pc.parse_main_cf(handle.read())
+            values = [pc.get(params, "queue_directory"), pc.get(params, "daemon_directory")]
+        queue_dir, daemon_dir = values[:2]
         if not os.path.isdir(queue_dir) and not ctx.is_probe:
             fail(f"Postfix queue directory '{queue_dir}' does not exist or is not readable",
                  codes.ERR_INSTALLED)
@@ -183,6 +187,11 @@ class PostfixAgent(Agent):
         if result.rc != 0:
             detail = " ".join(line.strip() for line in result.stderr.splitlines()
                               if "fatal" in line or "error" in line) or result.stderr.strip()
+            if syntax and "no local interface found" in detail:
+                # the address is not up on this node (yet): a runtime matter, not a
+                # configuration that is wrong everywhere
+                ctx.log.warning(detail)
+                return ""
             fail(f"Verifying Configuration Of {ctx.resource_id} > Failed - {detail}",
                  codes.ERR_CONFIGURED)
         return result.stdout.strip()
