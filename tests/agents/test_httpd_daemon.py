@@ -76,6 +76,18 @@ def masters(lab):
     return [int(p) for p in out.stdout.split()]
 
 
+def wait_dead(pid):
+    for _ in range(100):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().rpartition(")")[2].split()[0] == "Z":
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"pid {pid} survived SIGKILL")
+
+
 def test_lifecycle_pacemaker(lab):
     env = pcmk(lab)
     assert run(HTTPD, "monitor", env).returncode == 7          # item 15
@@ -104,10 +116,7 @@ def test_crash_then_start_cleans_up(lab):
     assert run(HTTPD, "start", env).returncode == 0
     pid = int(pid_file(lab).read_text())
     os.kill(pid, signal.SIGKILL)                               # item 20
-    for _ in range(50):
-        if not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z":
-            break
-        time.sleep(0.1)
+    wait_dead(pid)
     assert run(HTTPD, "status", env).returncode == 1
     again = run(HTTPD, "start", env)
     assert again.returncode == 0, again.stderr
@@ -239,9 +248,11 @@ def test_shared_docroot_unchanged_across_start_stop_crash_and_move(lab, tmp_path
     assert run(HTTPD, "start", env_a).returncode == 0
     assert run(HTTPD, "stop", env_a).returncode == 0
     assert run(HTTPD, "start", env_a).returncode == 0
-    os.kill(int(pid_file(lab).read_text()), signal.SIGKILL)
-    time.sleep(0.3)
-    assert run(HTTPD, "start", env_a).returncode == 0
+    crashed = int(pid_file(lab).read_text())
+    os.kill(crashed, signal.SIGKILL)
+    wait_dead(crashed)
+    restarted = run(HTTPD, "start", env_a)
+    assert restarted.returncode == 0, restarted.stderr
     assert run(HTTPD, "stop", env_a).returncode == 0
     assert run(HTTPD, "start", env_b).returncode == 0
     assert run(HTTPD, "stop", env_b).returncode == 0
