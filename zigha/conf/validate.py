@@ -43,9 +43,15 @@ def choose_schema(schema: Any = None) -> str:
 
 def load_schema(path: str) -> Any:
     """The compiled RelaxNG for ``path`` (cached while the file is unchanged)."""
+    return _load(path)[0]
+
+
+def _load(path: str) -> tuple:
+    """(compiled RelaxNG, structural rules) for ``path``, cached by mtime."""
     from lxml import etree
 
     from zigha import xmlutil
+    from zigha.conf.schema_walk import compile_rules
 
     try:
         stamp = os.stat(path).st_mtime_ns
@@ -60,21 +66,45 @@ def load_schema(path: str) -> Any:
         compiled = etree.RelaxNG(tree)
     except etree.RelaxNGParseError as exc:
         raise ConfigError(f"not a usable RelaxNG schema: {exc}", file=path) from exc
-    _schemas[path] = (stamp, compiled)
-    return compiled
+    _schemas[path] = (stamp, (compiled, compile_rules(tree.getroot())))
+    return _schemas[path][1]
+
+
+#: libxml2 messages that only say "something inside failed" (useless inside <interleave>)
+_VAGUE = re.compile(
+    r"failed to validate (content|attributes)|Invalid sequence in interleave|"
+    r"Extra element \S+ in interleave|Expecting an element \S+, got nothing|"
+    r"has extra content|Did not expect element"
+)
 
 
 def schema_findings(root: Any, schema_path: str) -> list:
-    """Every RelaxNG complaint as an error Finding (code ``schema``)."""
-    relaxng = load_schema(schema_path)
+    """Every schema problem as an error Finding (code ``schema``), or [] when valid.
+
+    The verdict is libxml2's RelaxNG.  When it fails, a structural walk of the same
+    schema (:mod:`schema_walk`) names each problem; libxml2's own specific messages are
+    kept where the walk said nothing about that element, its vague ones only when
+    nothing better was found.
+    """
+    from zigha.conf.schema_walk import walk
+
+    relaxng, rules = _load(schema_path)
     if relaxng.validate(root.getroottree()):
         return []
-    findings = []
+    native = []
     for entry in relaxng.error_log:
         # libxml2 gives line 0 for some interleave errors; point at the root then
         line = entry.line or root.sourceline or None
-        findings.append(Finding("error", "schema", entry.message, entry.path or None, line))
-    return findings
+        native.append(Finding("error", "schema", entry.message, entry.path or None, line))
+    detailed = walk(root, rules)
+    places = {f.path for f in detailed} | {f.line for f in detailed}
+    specific = [f for f in native if not _VAGUE.search(f.message)
+                and f.path not in places and f.line not in places
+                and not (detailed and f.line == root.sourceline and f.path in (None, "/cluster"))]
+    combined = detailed + specific
+    if not combined:
+        return native
+    return sorted(combined, key=lambda f: f.line or 0)
 
 
 def semantic_findings(conf: Any) -> list:
