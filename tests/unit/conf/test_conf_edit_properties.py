@@ -4,10 +4,10 @@ refusal is a typed error that changes nothing."""
 
 from __future__ import annotations
 
+from conf_corpus_paths import EXAMPLE, SCHEMA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conf_corpus_paths import EXAMPLE, SCHEMA
 from zigha.conf import ClusterConf
 from zigha.conf.validate import schema_findings, semantic_findings
 from zigha.errors import ConfigError

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from conf_corpus_paths import EXAMPLE, SCHEMA, VALID_FILES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conf_corpus_paths import EXAMPLE, SCHEMA, VALID_FILES
 from zigha.conf import ClusterConf
 from zigha.conf.schema_walk import walk
 from zigha.conf.validate import _load
