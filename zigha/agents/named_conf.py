@@ -113,13 +113,21 @@ def tokenize(text: str, file: Optional[str] = None) -> Iterator[Token]:
             what = "comment" if text.startswith("/*", pos) else "string"
             raise NamedConfError(f"unterminated {what}", file=file, line=line)
         kind = match.lastgroup
+        if kind == "word" and match.group().startswith("/*"):
+            line = text.count("\n", 0, pos) + 1
+            raise NamedConfError("unterminated comment", file=file, line=line)
         if kind in ("string", "punct", "word"):
             yield Token(kind, match.group(), match.start(), match.end())
         pos = match.end()
 
 
-def statements(tokens: Sequence[Token], file: Optional[str] = None) -> List[Statement]:
-    """Split a token list into top-level statements."""
+def statements(tokens: Sequence[Token], file: Optional[str] = None,
+               text: Optional[str] = None) -> List[Statement]:
+    """Split a token list into top-level statements (``text`` locates errors by line)."""
+
+    def line_of(token: Token) -> Optional[int]:
+        return None if text is None else text.count("\n", 0, token.start) + 1
+
     found: List[Statement] = []
     current: List[Token] = []
     depth = 0
@@ -130,12 +138,13 @@ def statements(tokens: Sequence[Token], file: Optional[str] = None) -> List[Stat
         elif token.text == "}" and token.kind == "punct":
             depth -= 1
             if depth < 0:
-                raise NamedConfError("unbalanced '}'", file=file)
+                raise NamedConfError("unbalanced '}'", file=file, line=line_of(token))
         elif token.text == ";" and token.kind == "punct" and depth == 0:
             found.append(Statement(tuple(current), current[0].start, token.end))
             current = []
     if depth or [t for t in current if t.text != ";"]:
-        raise NamedConfError("statement not terminated (missing '}' or ';')", file=file)
+        raise NamedConfError("statement not terminated (missing '}' or ';')", file=file,
+                             line=line_of(current[0]))
     return found
 
 
@@ -182,7 +191,7 @@ def expand_includes(text: str, base_dir: str = "/", *, file: Optional[str] = Non
         raise NamedConfError("include nesting deeper than 16", file=file)
     pieces = []
     pos = 0
-    for statement in statements(list(tokenize(text, file)), file):
+    for statement in statements(list(tokenize(text, file)), file, text):
         path = _include_path(statement, base_dir)
         if path is None:
             continue
@@ -191,7 +200,7 @@ def expand_includes(text: str, base_dir: str = "/", *, file: Optional[str] = Non
                 included = handle.read()
         except OSError:
             continue  # named itself reports a missing include; keep the statement
-        inner = statements(list(tokenize(included, path)), path)
+        inner = statements(list(tokenize(included, path)), path, included)
         if not _holds(inner, only_with, base_dir):
             continue
         pieces.append(text[pos:statement.start])
@@ -225,7 +234,7 @@ def read_options(text: str, *, file: Optional[str] = None) -> NamedOptions:
     port: Optional[int] = None
     listen_on: Tuple[str, ...] = ("any",)  # BIND 9.18 default: listen-on { any; }
     listen_v6: Tuple[str, ...] = ("any",)
-    for statement in statements(list(tokenize(text, file)), file):
+    for statement in statements(list(tokenize(text, file)), file, text):
         if statement.keyword != "options":
             continue
         for inner in block_body(statement)[2]:
@@ -269,7 +278,7 @@ def rewrite_for_service(text: str, addresses: Sequence[str], *, working_dir: str
     """
     v4 = [a for a in addresses if ipaddress.ip_address(a).version == 4]
     v6 = [a for a in addresses if ipaddress.ip_address(a).version == 6]
-    top = statements(list(tokenize(text, file)), file)
+    top = statements(list(tokenize(text, file)), file, text)
     port = read_options(text, file=file).listen_port
     port_text = f" port {port}" if port != DEFAULT_PORT else ""
 
