@@ -186,11 +186,11 @@ def test_schema_extension_accepts_the_example_and_is_reversible(reference, examp
     result = install.install(prefix=str(tmp_path), rgmanager_dir="/usr/share/cluster")
     conf = ClusterConf.load(examples / "zigsow" / "cluster-zigha-agents.conf")
     findings = conf.validate(schema=install.schema_path(str(tmp_path)))
-    assert not [f for f in findings if "schema" in str(getattr(f, "code", "")).lower()
-                or "rng" in str(f).lower() or "relax" in str(f).lower()], findings
+    assert not [f for f in findings if f.severity == "error"], findings
     assert conf.last_schema == result["schema"]
     stock = ClusterConf.load(examples / "zigsow" / "cluster-zigha-agents.conf")
-    assert stock.validate(schema=reference / "cluster.rng")   # the stock schema refuses it
+    refused = stock.validate(schema=reference / "cluster.rng")   # the stock schema refuses it
+    assert any(f.code == "schema" and "zigha-httpd" in f.message for f in refused)
 
 
 def test_install_records_interpreter_and_path_and_uninstalls(tmp_path):

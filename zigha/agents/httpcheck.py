@@ -8,20 +8,34 @@ without certificate checks: the question is whether httpd answers, not who it is
 
 from __future__ import annotations
 
-import socket
+import _socket  # the C module: socket.py would pull in enum, selectors, functools (~2 ms)
+
+
+def _connect(host: str, port: int, timeout: float):
+    family = _socket.AF_INET6 if ":" in host else _socket.AF_INET
+    conn = _socket.socket(family, _socket.SOCK_STREAM)
+    conn.settimeout(timeout)
+    try:
+        conn.connect((host, port))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def http_answers(host: str, port: int, protocol: str = "", timeout: float = 10.0):
     """``None`` when httpd at ``host:port`` answers an HTTP request, else what went wrong."""
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
-        conn = socket.create_connection((host, port), timeout=timeout)
+        conn = _connect(host, port, timeout)
     except OSError as exc:
         return f"no HTTP answer on {where}: {exc.strerror or exc}"
     try:
         if protocol == "https" or (not protocol and port == 443):
+            import socket
             import ssl
 
+            conn = socket.socket(fileno=conn.detach())
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE

@@ -106,4 +106,11 @@ def main(module: str, class_name: str, argv=None) -> None:
             sys.stderr.write(f"{agent_class.type_name}: Python modules {', '.join(missing)} are "
                              f"not importable by {sys.executable}; `zigha agents install` "
                              "records the import path an installed agent needs\n")
-    sys.exit(agent_class().run(argv))
+    code = agent_class().run(argv)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    os._exit(code)  # nothing left to clean up: skip the interpreter's teardown
