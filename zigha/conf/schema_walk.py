@@ -180,7 +180,7 @@ def walk(root: Any, rules: dict) -> list:
     def add(message: str, el: Any) -> None:
         findings.append(Finding("error", "schema", message, element_path(el), el.sourceline))
 
-    ids = {}
+    ids: dict = {}
     for el in root.iter():
         if isinstance(el.tag, str):
             for name, value in el.attrib.items():
