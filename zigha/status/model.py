@@ -156,19 +156,22 @@ class Member:
     qdisk: bool = False
     other_flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
-    @property
-    def status_words(self) -> str:
-        """The Status column as clustat prints it: ``Online, Local, rgmanager``."""
+    def status_text(self, central: bool = False) -> str:
+        """The Status column as clustat prints it: ``Online, Local, rgmanager``.
+
+        ``central``: some node is event master (``<rm central_processing="1">``), so
+        rgmanager nodes read ``RG-Master`` / ``RG-Worker`` (clustat.c).
+        """
         words = ["Online" if self.online else "Offline"]
         if self.local:
             words.append("Local")
         if self.estranged:
             words.append("Estranged")
-        if self.rgmanager_master:
-            words.append("RG-Master")
-        elif self.rgmanager:
-            # RG-Worker is only printed when some node is master; the caller decides
-            words.append("rgmanager")
+        if self.rgmanager:
+            if central:
+                words.append("RG-Master" if self.rgmanager_master else "RG-Worker")
+            else:
+                words.append("rgmanager")
         if self.qdisk:
             words.append("Quorum Disk")
         words.extend(self.other_flags)

@@ -55,6 +55,9 @@ _LEGACY_ROW = re.compile(r"^\s*(?P<name>\S.*?)\s+(?P<status>(?:Online|Offline)\b
 _SERVICE_ROW = re.compile(
     r"^\s*(?P<name>\S+)\s+(?P<owner>\S+)\s+(?P<state>[^\s\[\]]+)\s*(?:\[(?P<flags>[^\]\s]*)\])?\s*$"
 )
+_STATE_CELL = re.compile(r"^(?P<state>[^\s\[\]]+)\s*(?:\[(?P<flags>[^\]\s]*)\])?$")
+#: a shell prompt running clustat, as pasted in front of a report: "[root@h1 ~]# clustat"
+_PROMPT = re.compile(r"^[^#$%>]{0,60}[#$%>]\s*(?:\S+/)?clustat(?:\s.*)?$")
 _LONG_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]*?)\s*: ?(?P<value>.*?)\s*$")
 _CODE_SUFFIX = re.compile(r"^(?P<text>.*?)\s*\((?P<code>-?\d+)\)$")
 
@@ -101,17 +104,30 @@ def _state(word: str, cut: bool) -> ServiceState:
     return state
 
 
+def _service_by_columns(raw: str, owner_at: int, state_at: int) -> Optional[ServiceStatus]:
+    """A row whose name has blanks, cut at the header's Owner/State columns."""
+    if not 0 < owner_at < state_at <= len(raw.rstrip()):
+        return None
+    name, owner, cell = raw[:owner_at].strip(), raw[owner_at:state_at].strip(), raw[state_at:].strip()
+    state = _STATE_CELL.match(cell)
+    if not name or not owner or " " in owner or not state:
+        return None
+    return _service_fields(name, owner, state.group("state"), state.group("flags"))
+
+
 def _service_row(match: re.Match) -> ServiceStatus:
-    shown: str = match.group("owner")
+    return _service_fields(match.group("name"), match.group("owner"), match.group("state"),
+                           match.group("flags"))
+
+
+def _service_fields(name: str, shown: str, word: str, letters: Optional[str]) -> ServiceStatus:
     owner: Optional[str] = shown
     last_owner: Optional[str] = None
     if shown.startswith("(") and shown.endswith(")") and len(shown) >= 2:
         owner, last_owner = None, shown[1:-1]
-    letters = match.group("flags")
-    word = match.group("state")
     flags = tuple(FLAG_LETTERS.get(letter, letter) for letter in (letters or ""))
     return ServiceStatus(
-        name=match.group("name"),
+        name=name,
         state=_state(word, letters is not None),
         state_raw=word,
         owner=None if owner == "none" else owner,
@@ -179,6 +195,7 @@ def parse_clustat_text(text: str) -> ClusterStatus:
     seen_header = seen_members = seen_services = seen_anything = False
     long_fields: dict = {}
     long_start = (0, "")
+    columns = (-1, -1)
 
     def flush_long() -> None:
         nonlocal long_fields
@@ -217,9 +234,10 @@ def parse_clustat_text(text: str) -> ClusterStatus:
                 mode = "top"
                 continue
             match = _SERVICE_ROW.match(line)
-            if not match:
+            row = _service_row(match) if match else _service_by_columns(raw, *columns)
+            if row is None:
                 raise _fail("not a service row (name, owner, state)", number, raw)
-            services.append(_service_row(match))
+            services.append(row)
             continue
         elif mode == "long":
             if blank or _SERVICE_HEAD.match(line) or _SERVICE_DASH.match(line):
@@ -252,6 +270,9 @@ def parse_clustat_text(text: str) -> ClusterStatus:
             mode, seen_members, seen_anything = "members-dash", True, True
         elif _SERVICE_HEAD.match(line) and not seen_services:
             mode, seen_services, seen_anything = "services-dash", True, True
+            columns = (line.find("Owner (Last)"), line.find("State"))
+        elif _PROMPT.match(stripped) and not seen_anything:
+            continue
         elif stripped == "Service Information" and not seen_services:
             mode, seen_services, seen_anything = "long", True, True
             if number < len(lines) and lines[number].strip() == "------- -----------":

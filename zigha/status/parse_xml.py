@@ -231,9 +231,11 @@ def _parse_fast(body: str, notices: tuple) -> Optional[ClusterStatus]:
     if "&" in body or "<!" in body:
         return None  # entities and DOCTYPEs: the tree path decodes or refuses them
     try:
-        found = etree.fromstring(body.encode("utf-8", "replace"), etree.XMLParser(
-            target=_Collector(), resolve_entities=False, no_network=True, load_dtd=False))
-        if found.root != "clustat":
+        parser = etree.XMLParser(target=_Collector(), resolve_entities=False, no_network=True,
+                                 load_dtd=False)
+        found = etree.fromstring(body.encode("utf-8", "replace"), parser)
+        if len(parser.error_log) or found.root != "clustat":
+            # libxml2 lets a target parser go on past some errors (namespace ones)
             return None
         cluster, quorum = found.cluster, found.quorum
         return ClusterStatus(

@@ -50,23 +50,6 @@ def _cell(text: str, width: int) -> str:
     return text[:width].ljust(width)
 
 
-def _member_words(member: Member, central: bool) -> str:
-    words = ["Online" if member.online else "Offline"]
-    if member.local:
-        words.append("Local")
-    if member.estranged:
-        words.append("Estranged")
-    if member.rgmanager:
-        if central:
-            words.append("RG-Master" if member.rgmanager_master else "RG-Worker")
-        else:
-            words.append("rgmanager")
-    if member.qdisk:
-        words.append("Quorum Disk")
-    words.extend(member.other_flags)
-    return ", ".join(words)
-
-
 def _state_word(service: ServiceStatus) -> str:
     if service.state is ServiceState.UNKNOWN:
         return service.state_raw or ServiceState.UNKNOWN.value
@@ -109,7 +92,7 @@ def render_clustat_text(status: ClusterStatus, width: int = 80,
         out.append(" " + _cell("------ ----", name_w) + "----" + " " + "------")
         for member in status.members:
             out.append(" " + _cell(member.name, name_w) + " " + f"{member.nodeid or 0:4d}" + " "
-                       + _member_words(member, central))
+                       + member.status_text(central))
         if full:
             out.append("")
     elif full:

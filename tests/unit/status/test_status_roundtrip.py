@@ -24,7 +24,9 @@ from zigha.status import (
 )
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-_"
-member_names = st.text(NAME_CHARS, min_size=1, max_size=26)
+# a member called "none" or "unknown" cannot be told from clustat's own fallback words
+member_names = st.text(NAME_CHARS, min_size=1, max_size=26).filter(
+    lambda name: name not in ("none", "unknown"))
 KNOWN = [s for s in ServiceState if s is not ServiceState.UNKNOWN]
 
 
