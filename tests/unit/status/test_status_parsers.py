@@ -269,3 +269,20 @@ def test_render_special_cases():
     assert text.startswith("Service states unavailable: Operation requires quorum\nCluster Status")
     assert "Member Status: Inquorate\n" in text and "Service Name" not in text
     assert parse_clustat_text(text) == status
+
+
+def test_pasted_prompt_and_service_name_with_blanks():
+    text = ("[root@h1 ~]# clustat -s 'my web'\n" + SERVICES
+            + " service:my web                 h1                             started    [Z]\n")
+    (svc,) = parse_clustat_text(text).services
+    assert (svc.name, svc.owner, svc.state, svc.flags) == (
+        "service:my web", "h1", ServiceState.STARTED, ("frozen",))
+
+
+@pytest.mark.parametrize("text", [
+    "<clustat>\x00</clustat>", '<clustat :ersion="4.1.1">\n</clustat>', "<clustat>",
+    '<clustat><groups><group name="a" state="112" flags="x"/></groups></clustat>',
+])
+def test_xml_oddities_are_parse_errors(text):
+    with pytest.raises(ParseError):
+        parse_clustat_xml(text)
