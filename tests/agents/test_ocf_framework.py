@@ -208,3 +208,40 @@ def test_install_records_interpreter_and_path_and_uninstalls(tmp_path):
     removed = install.uninstall(prefix=str(tmp_path))
     assert set(removed["files"]) == {str(rgm), str(ocf)}
     assert removed["schema_action"] == "removed" and not rgm.exists()
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=60), max_size=20), st.lists(st.sampled_from(
+    ["10.0.0.1", "fe80::1", "192.168.10.246"]), max_size=3))
+def test_httpd_conf_rewrite_never_raises(lines, ips):
+    text, endpoints = httpd_conf.rewrite(lines, ips, "/run/x.pid")
+    assert text.startswith('PidFile "/run/x.pid"')
+    for host, port, _ in httpd_conf.endpoints(text.splitlines()):
+        assert port.isdigit() and host
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_generated_trailer_detects_any_edit(body):
+    text = generated.with_trailer(body)
+    assert generated.is_unedited(text)
+    assert not generated.is_unedited(text.replace(generated.TRAILER, "# edited ", 1))
+
+
+def test_log_writes_exit_reason_and_echoes_by_hand():
+    from zigha.ocf.log import AgentLog
+
+    err = io.StringIO()
+    log = AgentLog("zigha-httpd", "zigha-httpd:web", "rgmanager", {}, stderr=err, use_syslog=False)
+    log.info("quiet under rgmanager")
+    log.error("broken")
+    assert err.getvalue() == "ocf-exit-reason:broken\n"
+    err = io.StringIO()
+    log = AgentLog("zigha-httpd", "zigha-httpd:web", "manual", {}, stderr=err, use_syslog=False)
+    log.info("hello")
+    log.debug("hidden")
+    assert err.getvalue() == "zigha-httpd(zigha-httpd:web): INFO: hello\n"
+    assert log.records == [("info", "hello")]

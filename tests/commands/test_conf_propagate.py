@@ -154,7 +154,11 @@ def test_missing_tool_is_not_swallowed(fake_runner, conf_path):
         propagate.push(conf_path, runner=fake_runner)
 
 
-def test_in_memory_conf_must_be_saved_first(fake_runner, examples):
+def test_in_memory_conf_must_be_saved_first(fake_runner, examples, conf_path):
     conf = ClusterConf.from_string((examples / "zigsow" / "cluster.conf").read_text())
     with pytest.raises(PropagationError, match="save"):
         propagate.push(conf, runner=fake_runner)
+    loaded = ClusterConf.load(conf_path)
+    loaded.add_node("h4.zigsow.net")
+    with pytest.raises(PropagationError, match="unsaved changes"):
+        propagate.push(loaded, runner=fake_runner)

@@ -89,7 +89,8 @@ def test_dead_node_acked_once_and_state_persisted(tmp_path, fifo):
     assert [a.node for a in first.acks] == ["h1.zigsow.net"]
     ack_calls = [c for c in runner.calls if c.argv[0] == "fence_ack_manual"]
     assert ack_calls[0].stdin == "absolutely\n"
-    assert load_state(cfg.state_dir).outage("h1.zigsow.net").acked_at == 1000
+    # the clock is read when the probes go out (1000) and when the poll is complete (1002)
+    assert load_state(cfg.state_dir).outage("h1.zigsow.net").acked_at == 1002
     # a restarted watchdog does not acknowledge again
     again = Watchdog(cfg, runner=runner, clock=iter(range(1002, 2000, 2)).__next__)
     second = again.step(again.observe())

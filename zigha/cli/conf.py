@@ -137,7 +137,7 @@ def _edit(apply: Callable[[Any, argparse.Namespace], Any], done: str) -> Callabl
     def handler(args: argparse.Namespace) -> int:
         conf = _conf().load(args.file)
         apply(conf, args)
-        conf.save(schema=args.schema, backup=not args.no_backup)
+        conf.save(schema=args.schema, backup=not args.no_backup, force=args.force)
         print(f"{args.file}: {done.format(**vars(args))} (config_version {conf.config_version})")
         return EXIT_OK
 
@@ -258,6 +258,8 @@ def register(subparsers: Any) -> None:
             p.add_argument(spec[0], **options)
         p.add_argument("--schema", metavar="RNG", help="RelaxNG schema to validate against")
         p.add_argument("--no-backup", action="store_true", help="do not keep FILE.bak")
+        p.add_argument("--force", action="store_true",
+                       help="save even when validation finds errors (like ccs -i)")
         p.set_defaults(func=_edit(apply, done))
 
     p = sub.add_parser("push", help="validate and activate the file on the cluster "

@@ -193,6 +193,11 @@ def push(conf_or_path: Any = REMOTE_PATH, *, method: str = "ricci", nodes: Seque
         if conf_or_path.path is None:
             raise PropagationError("save the configuration to a file before pushing it")
         conf, path = conf_or_path, conf_or_path.path
+        from zigha.conf.facade import content_hash
+
+        if content_hash(conf.to_bytes()) != conf.loaded_hash:
+            raise PropagationError("the configuration has unsaved changes: save() it before pushing",
+                                   file=path)
     else:
         path = os.fspath(conf_or_path)
         conf = ClusterConf.load(path)

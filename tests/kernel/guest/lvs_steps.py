@@ -116,24 +116,20 @@ def step_topology(g: Guest) -> dict:
 
 
 def run_lvs_scenario(g: Guest) -> None:
-    backend = g.plan["backend"]
-    if backend == "plain":
-        from plain_backend import Backend
-    else:
-        from zigha_backend import Backend
+    from zigha_backend import Backend
+
     b = Backend(g)
-    g.results["backend"] = backend
 
     g.step("topology", lambda: step_topology(g))
     g.step("realservers", lambda: step_realservers(g, b), "topology")
-    g.step("httpd_start", lambda: step_httpd_start(g, b), "realservers")
+    g.step("httpd_start", lambda: step_httpd_start(g, b), "topology")
     g.step("apply", lambda: step_apply(g, b, "initial"), "topology")
     g.step("show", lambda: b.show(), "apply")
     g.step("reapply", lambda: step_apply(g, b, "initial"), "apply")
     for variant in ("weight", "remove", "scheduler"):
         g.step(f"converge_{variant}", lambda v=variant: step_apply(g, b, v), "apply")
     g.step("converge_back", lambda: step_apply(g, b, "initial"), "apply")
-    g.step("round_robin", lambda: step_round_robin(g), "converge_back", "httpd_start")
+    g.step("round_robin", lambda: step_round_robin(g), "converge_back", "realservers", "httpd_start")
     g.step("health", lambda: step_health(g, b), "round_robin")
     g.step("errors", b.error_paths, "topology")
     g.step("httpd_stop", lambda: step_httpd_stop(g, b), "httpd_start")
@@ -292,12 +288,12 @@ def httpd_conf(g: Guest, name: str) -> str:
     modules = "/usr/lib/apache2/modules"
     return "\n".join([
         f"ServerName {name}",
-        "ServerRoot /etc/apache2",
         f"Listen {g.plan['vip']}:80",
         f"Listen {node_address(g, name)}:80",
         "PidFile /var/run/cluster/httpd/httpd.pid",
         "ErrorLog /var/run/cluster/httpd/error.log",
         "Mutex file:/var/run/cluster/httpd default",
+        "DefaultRuntimeDir /var/run/cluster/httpd",
         "User www-data",
         "Group www-data",
         f"LoadModule mpm_event_module {modules}/mod_mpm_event.so",

@@ -129,6 +129,21 @@ def test_refused_edit_exits_2_and_leaves_the_file(capsys, conf_file):
     assert conf_file.read_bytes() == before
 
 
+def test_force_saves_a_file_with_errors(capsys, tmp_path):
+    path = tmp_path / "cluster.conf"
+    shutil.copy(CORPUS / "clufter-filled.conf", path)  # two_node with expected_votes=3
+    rc, out, err = run(capsys, "conf", "add-node", path, "x", "--schema", SCHEMA)
+    assert rc != 0
+    rc, out, err = run(capsys, "conf", "set-cman", path, "two_node=", "expected_votes=", "--schema", SCHEMA)
+    assert rc == 0, err
+    assert ClusterConf.load(path).cman.attrs == {}
+    shutil.copy(CORPUS / "clufter-filled.conf", path)
+    rc, out, err = run(capsys, "conf", "set-rm", path, "log_level=5", "--schema", SCHEMA)
+    assert rc == 1 and "two_node requires expected_votes" in err
+    rc, out, err = run(capsys, "conf", "set-rm", path, "log_level=5", "--schema", SCHEMA, "--force")
+    assert rc == 0 and ClusterConf.load(path).rm.log_level == 5
+
+
 def test_push_is_wired(capsys, conf_file, monkeypatch):
     from zigha import runner
     from zigha.testing import FakeRunner

@@ -251,3 +251,13 @@ def test_ipv4_name_listing_from_1_31_with_bracketed_ipv6_names():
     table = parse_ipvsadm_list(text)
     assert table.services[0].host == "api.example.net" and table.services[0].ipv6
     assert table.numeric is False
+
+
+def test_a_single_name_makes_the_table_not_numeric():
+    text = ("TCP  10.0.0.1:80 rr\n"
+            "  -> 10.0.0.2:80                  Route   1      0          0\n"
+            "  -> web3.example.com:http        Route   1      0          0\n")
+    table = parse_ipvsadm_list(text)
+    assert table.numeric is False
+    assert (table.services[0].reals[1].host, table.services[0].reals[1].port) == ("web3.example.com", "http")
+    assert parse_ipvsadm_list(text.replace("web3.example.com:http", "[2001:db8::3]:80")).numeric
