@@ -31,6 +31,13 @@ DEFAULT_SHUTDOWN_WAIT = 20  # stop_generic's default (rgmanager utils/ra-skelet.
 DEFAULT_START_WAIT = 60.0
 
 
+def _endpoint(text: str) -> tuple:
+    """``"127.0.0.1 80 https"`` (a ``listen=`` line of the state file) → (host, port, proto)."""
+    host, _, rest = text.partition(" ")
+    port, _, protocol = rest.partition(" ")
+    return host, int(port), protocol
+
+
 class HttpdAgent(Agent):
     type_name = "zigha-httpd"
     provider_name = "httpd"
@@ -79,10 +86,8 @@ class HttpdAgent(Agent):
             from zigha.agents.httpcheck import http_answers
 
             limit = min(ctx.timeout or 10.0, 10.0)
-            for endpoint in recorded.get("listen", []):
-                host, _, rest = endpoint.partition(" ")
-                port, _, protocol = rest.partition(" ")
-                problem = http_answers(host, int(port), protocol, limit)
+            for host, port, protocol in map(_endpoint, recorded.get("listen", [])):
+                problem = http_answers(host, port, protocol, limit)
                 if problem:
                     ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
                     return codes.ERR_GENERIC
@@ -188,7 +193,7 @@ class HttpdAgent(Agent):
                  f"{detail[-1] if detail else 'httpd returned ' + str(result.rc)}")
         return self.wait_running(ctx)
 
-    def status_quiet(self, ctx, depth: int = 0) -> int:
+    def status_quiet(self, ctx) -> int:
         found, _ = proc.pid_state(ctx.pid_file, self.executables(ctx, state.read(ctx.state_file)))
         return codes.SUCCESS if found == proc.RUNNING else codes.NOT_RUNNING
 
@@ -199,14 +204,12 @@ class HttpdAgent(Agent):
         from zigha.agents.httpcheck import http_answers
 
         deadline = time.monotonic() + max((ctx.timeout or DEFAULT_START_WAIT) - 2.0, 1.0)
-        recorded = state.read(ctx.state_file)
+        endpoints = [_endpoint(e) for e in state.read(ctx.state_file).get("listen", [])]
         problem = "no pid file"
         while time.monotonic() < deadline:
             if self.status_quiet(ctx) == codes.SUCCESS:
-                problem = next(filter(None, (
-                    http_answers(e.split()[0], int(e.split()[1]),
-                                 e.split()[2] if len(e.split()) > 2 else "", 2.0)
-                    for e in recorded.get("listen", []))), None)
+                problem = next(filter(None, (http_answers(h, p, proto, 2.0)
+                                             for h, p, proto in endpoints)), None)
                 if problem is None:
                     ctx.log.info(f"Starting Service {ctx.resource_id} > Succeed")
                     return codes.SUCCESS

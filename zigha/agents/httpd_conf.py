@@ -160,6 +160,8 @@ def endpoints(lines: list) -> list:
         words = _words(line.strip())
         if len(words) >= 2 and words[0].lower() == "listen":
             address, port, protocol = parse_listen(words)
+            if not port.isdigit():
+                continue  # httpd refuses such a config anyway; nothing to connect to
             if address in (None, "*", "0.0.0.0"):
                 address = "127.0.0.1"
             elif address == "::":
