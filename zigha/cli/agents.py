@@ -10,7 +10,7 @@ The work is done by :mod:`zigha.ocf.install`.
 
 from __future__ import annotations
 
-from zigha.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_json_flag, emit, table
+from zigha.cli.common import EXIT_OK, add_json_flag, emit, table
 
 ORDER = 40
 
@@ -111,7 +111,6 @@ def cmd_metadata(args) -> int:
 
     short = args.name[len("zigha-"):] if args.name.startswith("zigha-") else args.name
     if short not in AGENTS:
-        print(f"zigha: error: unknown agent {args.name!r} (known: {', '.join(AGENTS)})")
-        return EXIT_BAD_INPUT
+        raise ValueError(f"unknown agent {args.name!r} (known: {', '.join(AGENTS)})")
     print(load(short)().metadata(), end="")
     return EXIT_OK
