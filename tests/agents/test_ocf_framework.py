@@ -245,3 +245,23 @@ def test_log_writes_exit_reason_and_echoes_by_hand():
     log.debug("hidden")
     assert err.getvalue() == "zigha-httpd(zigha-httpd:web): INFO: hello\n"
     assert log.records == [("info", "hello")]
+
+
+def test_cli_install_list_metadata_uninstall(tmp_path, capsys):
+    import json
+
+    from zigha.cli.main import main
+
+    assert main(["agents", "install", "--prefix", str(tmp_path), "--agent", "httpd", "--json"]) == 0
+    installed = json.loads(capsys.readouterr().out)
+    assert installed["schema"] == str(tmp_path / "usr/share/cluster/cluster.rng")
+    assert main(["agents", "list", "--prefix", str(tmp_path), "--json"]) == 0
+    rows = {r["agent"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["httpd"]["ocf_installed"] and rows["httpd"]["pacemaker"] == "ocf:zigha:httpd"
+    assert main(["agents", "metadata", "zigha-httpd"]) == 0
+    assert '<resource-agent name="zigha-httpd"' in capsys.readouterr().out
+    assert main(["agents", "metadata", "nope"]) == 2
+    capsys.readouterr()
+    assert main(["agents", "uninstall", "--prefix", str(tmp_path)]) == 0
+    assert "removed" in capsys.readouterr().out
+    assert not (tmp_path / "usr/lib/ocf/resource.d/zigha/httpd").exists()
