@@ -41,12 +41,11 @@ import attrs
 from zigha.errors import CommandTimeout
 from zigha.status import live as _live
 from zigha.status.errors import (
-    InquorateError,
-    MemberOfflineError,
-    RgmanagerError,
-    RgmanagerUnavailableError,
-    UnknownMemberError,
-    UnknownServiceError,
+    ClusvcadmUsageError, FencePendingError, InquorateError, InvalidOperationError,
+    MemberOfflineError, OutcomeUnknownError, PermissionDeniedError, RelocationFailedError,
+    RgmanagerError, RgmanagerUnavailableError, ServiceBusyError, ServiceFailedError,
+    ServiceFrozenError, ServiceNotRunnableError, ServiceOperationError, UnknownMemberError,
+    UnknownServiceError, WaitTimeoutError,
 )
 from zigha.status.model import ServiceState, ServiceStatus, service_name
 
@@ -61,79 +60,6 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 120.0
 MAX_NAME = 63  # clusvcadm.c cuts the service name to 63 characters
-
-
-class ServiceOperationError(RgmanagerError):
-    """clusvcadm reported a failure; ``code`` is rgmanager's result code."""
-
-
-class ServiceFailedError(ServiceOperationError):
-    """``Failure`` / ``Aborted; service failed`` / ``S/Lang Script Error``, or the service
-    went to ``failed`` while being waited for (``status`` holds what was seen)."""
-
-    status: Optional[ServiceStatus] = None
-
-
-class ServiceBusyError(ServiceOperationError):
-    """Transient: deadlock, ``Temporary failure; try again``, not mastered locally."""
-
-    retryable = True
-
-
-class FencePendingError(ServiceBusyError):
-    """``Fencing operation pending; try again later``."""
-
-    code = -13
-
-
-class ServiceFrozenError(ServiceOperationError):
-    """``Failure: Service is frozen``: unfreeze it first (``clusvcadm -U``)."""
-
-    code = -11
-
-
-class ServiceNotRunnableError(ServiceOperationError):
-    """``Service not runnable`` (no allowed member), exclusive, or a dependency rule."""
-
-
-class InvalidOperationError(ServiceOperationError):
-    """``Invalid operation for resource`` (e.g. migrate on a plain service)."""
-
-    code = -8
-
-
-class RelocationFailedError(ServiceOperationError):
-    """``Failed; service running on original owner``."""
-
-    code = -17
-
-
-class PermissionDeniedError(ServiceOperationError):
-    """``Permission denied`` (printed ``Permissing denied`` by 3.0.x)."""
-
-    code = -18
-
-
-class ClusvcadmUsageError(ServiceOperationError):
-    """clusvcadm printed its usage: an option this build does not know (``-c`` on 3.0.12)."""
-
-    exit_code = 3
-
-
-class OutcomeUnknownError(CommandTimeout):
-    """clusvcadm gave no answer in time and was killed, or lost rgmanager's reply.
-
-    rgmanager still carries out the request: the outcome is unknown until the state is
-    read again.
-    """
-
-
-class WaitTimeoutError(CommandTimeout):
-    """The service did not reach the wanted state in time; ``last`` is the last seen."""
-
-    def __init__(self, message: str, *, last: Optional[ServiceStatus] = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.last = last
 
 
 class Outcome(enum.Enum):
@@ -441,7 +367,9 @@ class Services:
         while True:
             current: Optional[ServiceStatus]
             try:
-                current = _live.service_status(full, self.runner)
+                left = timeout - (self.clock() - start)
+                current = _live.service_status(
+                    full, self.runner, timeout=max(1.0, min(_live.DEFAULT_TIMEOUT, left)))
             except (RgmanagerUnavailableError, InquorateError, CommandTimeout):
                 current = None
             elapsed = self.clock() - start
