@@ -1,10 +1,16 @@
 """The real peers: ocf-tester (resource-agents) and crm_resource (pacemaker-cli-utils)
-drive zigha-httpd installed under /usr/lib/ocf/resource.d/zigha (agents.md §4, §6.6)."""
+drive zigha-httpd installed as /usr/lib/ocf/resource.d/zigha/httpd (agents.md §4, §6.6).
+
+The install goes to a private prefix; crm_resource, which has that directory compiled
+in, runs in a private mount namespace (``unshare -m``) where the prefix's resource.d is
+bind-mounted over the real one, so the host's agent directories are never touched."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -12,19 +18,18 @@ from ocfhelp import next_port, write_httpd_conf
 
 pytestmark = [pytest.mark.daemons, pytest.mark.root]
 
-OCF_AGENT = "/usr/lib/ocf/resource.d/zigha/httpd"
-
-
 @pytest.fixture
-def installed(tmp_path):
-    """ocf:zigha:httpd installed for real (only this one file; no schema change)."""
+def installed():
+    """ocf:zigha:httpd installed below a world-readable prefix (ocf-tester runs meta-data
+    as nobody); yields (agent path, the prefix's resource.d)."""
     from zigha.ocf import install
 
-    had = os.path.exists(OCF_AGENT)
-    install.install(rgmanager_dir=str(tmp_path / "cluster"), update_schema=False, agents=["httpd"])
-    yield OCF_AGENT
-    if not had:
-        os.unlink(OCF_AGENT)
+    prefix = tempfile.mkdtemp(prefix="zigha-httpd-install-")
+    os.chmod(prefix, 0o755)
+    install.install(prefix=prefix, update_schema=False, agents=["httpd"])
+    resource_d = os.path.join(prefix, "usr/lib/ocf/resource.d")
+    yield os.path.join(resource_d, "zigha", "httpd"), resource_d
+    shutil.rmtree(prefix)
 
 
 @pytest.fixture
@@ -38,32 +43,36 @@ def site(tmp_path):
 
 def test_ocf_tester_passes_all_tests(installed, site, tmp_path):
     root, _ = site
+    agent, _ = installed
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "ZIGHA_OCF_RUN_DIR": str(tmp_path / "run")}
     result = subprocess.run(
         ["ocf-tester", "-n", "zigha-httpd:tester", "-o", "name=tester",
-         "-o", f"server_root={root}", "-o", "config_file=httpd.conf", installed],
+         "-o", f"server_root={root}", "-o", "config_file=httpd.conf", agent],
         env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
 
 
-def crm(*args, timeout=120):
-    return subprocess.run(["crm_resource", *args, "--class", "ocf", "--provider", "zigha",
+def crm(resource_d, *args, timeout=120):
+    script = 'mount --bind "$0" /usr/lib/ocf/resource.d && exec crm_resource "$@"'
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script,
+                           resource_d, *args, "--class", "ocf", "--provider", "zigha",
                            "--agent", "httpd"], capture_output=True, text=True, timeout=timeout)
 
 
 def test_crm_resource_force_actions(installed, site):
     root, port = site
+    _, resource_d = installed
     options = ["--option", f"server_root={root}", "--option", "config_file=httpd.conf"]
-    assert crm("--validate", *options).returncode == 0
-    assert crm("--force-check", *options).returncode == 7
-    started = crm("--force-start", *options)
+    assert crm(resource_d, "--validate", *options).returncode == 0
+    assert crm(resource_d, "--force-check", *options).returncode == 7
+    started = crm(resource_d, "--force-start", *options)
     assert started.returncode == 0, started.stdout + started.stderr
-    assert crm("--force-start", *options).returncode == 0
-    assert crm("--force-check", *options).returncode == 0
-    assert crm("--force-check=10", *options).returncode == 0
-    assert crm("--force-stop", *options).returncode == 0
-    assert crm("--force-stop", *options).returncode == 0
-    assert crm("--force-check", *options).returncode == 7
-    missing = crm("--validate", "--option", f"server_root={root}", "--option", "config_file=nope.conf")
+    assert crm(resource_d, "--force-start", *options).returncode == 0
+    assert crm(resource_d, "--force-check", *options).returncode == 0
+    assert crm(resource_d, "--force-check=10", *options).returncode == 0
+    assert crm(resource_d, "--force-stop", *options).returncode == 0
+    assert crm(resource_d, "--force-stop", *options).returncode == 0
+    assert crm(resource_d, "--force-check", *options).returncode == 7
+    missing = crm(resource_d, "--validate", "--option", f"server_root={root}", "--option", "config_file=nope.conf")
     assert missing.returncode == 5
