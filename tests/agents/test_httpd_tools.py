@@ -53,26 +53,31 @@ def test_ocf_tester_passes_all_tests(installed, site, tmp_path):
     assert "passed all tests" in result.stdout
 
 
-def crm(resource_d, *args, timeout=120):
+def crm(resource_d, *args, run_dir, timeout=120):
     script = 'mount --bind "$0" /usr/lib/ocf/resource.d && exec crm_resource "$@"'
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "ZIGHA_OCF_RUN_DIR": str(run_dir)}
     return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script,
                            resource_d, *args, "--class", "ocf", "--provider", "zigha",
-                           "--agent", "httpd"], capture_output=True, text=True, timeout=timeout)
+                           "--agent", "httpd"], capture_output=True, text=True, timeout=timeout,
+                          env=env)
 
 
-def test_crm_resource_force_actions(installed, site):
+def test_crm_resource_force_actions(installed, site, tmp_path):
     root, port = site
     _, resource_d = installed
     options = ["--option", f"server_root={root}", "--option", "config_file=httpd.conf"]
-    assert crm(resource_d, "--validate", *options).returncode == 0
-    assert crm(resource_d, "--force-check", *options).returncode == 7
-    started = crm(resource_d, "--force-start", *options)
+    run_dir = tmp_path / "run"
+    assert crm(resource_d, "--validate", *options, run_dir=run_dir).returncode == 0
+    assert crm(resource_d, "--force-check", *options, run_dir=run_dir).returncode == 7
+    started = crm(resource_d, "--force-start", *options, run_dir=run_dir)
     assert started.returncode == 0, started.stdout + started.stderr
-    assert crm(resource_d, "--force-start", *options).returncode == 0
-    assert crm(resource_d, "--force-check", *options).returncode == 0
-    assert crm(resource_d, "--force-check=10", *options).returncode == 0
-    assert crm(resource_d, "--force-stop", *options).returncode == 0
-    assert crm(resource_d, "--force-stop", *options).returncode == 0
-    assert crm(resource_d, "--force-check", *options).returncode == 7
-    missing = crm(resource_d, "--validate", "--option", f"server_root={root}", "--option", "config_file=nope.conf")
+    assert (run_dir / "zigha-httpd" / "zigha-httpd:test.pid").exists()
+    assert crm(resource_d, "--force-start", *options, run_dir=run_dir).returncode == 0
+    assert crm(resource_d, "--force-check", *options, run_dir=run_dir).returncode == 0
+    assert crm(resource_d, "--force-check=10", *options, run_dir=run_dir).returncode == 0
+    assert crm(resource_d, "--force-stop", *options, run_dir=run_dir).returncode == 0
+    assert crm(resource_d, "--force-stop", *options, run_dir=run_dir).returncode == 0
+    assert crm(resource_d, "--force-check", *options, run_dir=run_dir).returncode == 7
+    missing = crm(resource_d, "--validate", "--option", f"server_root={root}",
+                  "--option", "config_file=nope.conf", run_dir=run_dir)
     assert missing.returncode == 5
