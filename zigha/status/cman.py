@@ -47,22 +47,24 @@ class CmanNotRunningError(CmanError):
     """cman is not running here (or this node is not a cluster member)."""
 
 
+# keys are compared in lower case with "_" as a blank: RHEL 4/5 builds printed
+# "Cluster ID", "Config version", "Expected_votes"
 _INT_KEYS = {
-    "Config Version": "config_version", "Cluster Id": "cluster_id",
-    "Cluster Generation": "cluster_generation", "Nodes": "nodes",
-    "Expected votes": "expected_votes", "Quorum device votes": "quorum_device_votes",
-    "Total votes": "total_votes", "Node votes": "node_votes",
-    "Active subsystems": "active_subsystems", "Node ID": "node_id",
+    "config version": "config_version", "cluster id": "cluster_id",
+    "cluster generation": "cluster_generation", "nodes": "nodes",
+    "expected votes": "expected_votes", "quorum device votes": "quorum_device_votes",
+    "total votes": "total_votes", "node votes": "node_votes",
+    "active subsystems": "active_subsystems", "node id": "node_id",
 }
 _STR_KEYS = {
-    "Version": "version", "Cluster Name": "cluster_name",
-    "Membership state": "membership_state", "Node name": "node_name",
+    "version": "version", "protocol version": "version", "cluster name": "cluster_name",
+    "membership state": "membership_state", "node name": "node_name",
 }
 _LIST_KEYS = {
-    "Flags": "flags", "Multicast addresses": "multicast_addresses",
-    "Node addresses": "node_addresses", "Disallowed nodes": "disallowed_nodes",
+    "flags": "flags", "multicast addresses": "multicast_addresses",
+    "node addresses": "node_addresses", "disallowed nodes": "disallowed_nodes",
 }
-_KEY_LINE = re.compile(r"^([A-Za-z][A-Za-z ]*?):(?: (.*))?$")
+_KEY_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9 _-]*?):(?:\s(.*))?$")
 _QUORUM = re.compile(r"^(\d+)(?:\s+(Activity blocked))?$")
 
 
@@ -84,18 +86,19 @@ def parse_cman_status(text: str) -> CmanStatus:
         if not match:
             raise ParseError("not a 'Key: value' line", tool=tool, line=number, excerpt=raw)
         key, value = match.group(1), (match.group(2) or "").strip()
+        norm = key.lower().replace("_", " ")
         try:
-            if key in _INT_KEYS:
-                values[_INT_KEYS[key]] = int(value)
-            elif key in _STR_KEYS:
-                values[_STR_KEYS[key]] = value
-            elif key in _LIST_KEYS:
-                values[_LIST_KEYS[key]] = tuple(value.split())
-            elif key == "Ports Bound":
+            if norm in _INT_KEYS:
+                values[_INT_KEYS[norm]] = int(value)
+            elif norm in _STR_KEYS:
+                values[_STR_KEYS[norm]] = value
+            elif norm in _LIST_KEYS:
+                values[_LIST_KEYS[norm]] = tuple(value.split())
+            elif norm == "ports bound":
                 values["ports_bound"] = tuple(int(p) for p in value.split())
-            elif key == "Cluster Member":
+            elif norm == "cluster member":
                 values["cluster_member"] = value == "Yes"
-            elif key == "Quorum":
+            elif norm == "quorum":
                 quorum = _QUORUM.match(value)
                 if not quorum:
                     raise ValueError(value)

@@ -286,3 +286,15 @@ def test_pasted_prompt_and_service_name_with_blanks():
 def test_xml_oddities_are_parse_errors(text):
     with pytest.raises(ParseError):
         parse_clustat_xml(text)
+
+
+def test_cman_status_older_key_spellings():
+    text = ("Protocol version: 5.0.1\nConfig version: 2\nCluster name: alpha_cluster\n"
+            "Cluster ID: 50356\nCluster Member: Yes\nMembership state: Cluster-Member\n"
+            "Nodes: 3\nExpected_votes: 3\nTotal_votes: 3\nQuorum: 2\n"
+            "Active subsystems: 1\nNode name: node1\nNode addresses: 10.0.0.1\n")
+    st = parse_cman_status(text)
+    assert (st.cluster_name, st.cluster_id, st.expected_votes, st.total_votes) == (
+        "alpha_cluster", 50356, 3, 3)
+    assert (st.version, st.config_version, st.quorum, st.quorate) == ("5.0.1", 2, 2, True)
+    assert st.node_name == "node1" and st.node_id is None
