@@ -133,3 +133,18 @@ def test_aborted_is_a_command_error(fake_runner, fifo):
                        "Aborted.\n", rc=1)
     with pytest.raises(CommandError, match="Aborted"):
         fence_ack_manual("h1.zigsow.net", runner=fake_runner, override_path=fifo)
+
+
+def test_override_wait_bridges_fenceds_gap_between_windows(tmp_path):
+    import threading
+
+    from zigha.fence.pending import override_pending
+
+    path = tmp_path / "fenced_override"
+    timer = threading.Timer(0.2, os.mkfifo, args=(path,))
+    timer.start()
+    try:
+        assert override_pending(str(path)) is False          # not there yet, no wait
+        assert override_pending(str(path), wait=2.0) is True  # appears within the wait
+    finally:
+        timer.join()

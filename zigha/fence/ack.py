@@ -104,6 +104,7 @@ def fence_ack_manual(
     confirm_timeout: float = 5.0,
     poll: float = 0.5,
     override_path: str = DEFAULT_OVERRIDE_PATH,
+    fifo_wait: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> AckResult:
@@ -111,7 +112,8 @@ def fence_ack_manual(
     does, but only when it is safe to and with a result that says whether fenced took it.
 
     ``timeout`` bounds the tool (it would poll forever for the FIFO); ``confirm_timeout``
-    bounds the wait for fenced to drop the victim.  ``override_path`` is where *fenced*
+    bounds the wait for fenced to drop the victim; ``fifo_wait`` bridges fenced's short gap
+    between two override windows.  ``override_path`` is where *fenced*
     puts its FIFO; the tool itself always writes to the default path.
 
     Returns an :class:`AckResult` (check ``.ok``).  Raises :class:`FenceError` for the local
@@ -123,7 +125,7 @@ def fence_ack_manual(
     runner = runner or default_runner()
     start = clock()
     row, _local = _resolve(node, runner, timeout)
-    if not override_pending(override_path):
+    if not override_pending(override_path, wait=fifo_wait, sleep=sleep, clock=clock):
         return AckResult(row.name, AckOutcome.NOT_PENDING,
                          f"fenced is not waiting for an override ({override_path} absent): "
                          "no fence attempt has failed, or fenced is not the domain master here",

@@ -70,6 +70,7 @@ class Watchdog:
         from zigha.status import cman_nodes, cman_status
 
         cfg = self.config
+        started = self.clock()
         local = quorate = None
         ids: dict[str, int] = {}
         members: dict[str, bool] = {}
@@ -110,8 +111,10 @@ class Watchdog:
                 if node.initiator else Evidence.UNKNOWN,
                 heartbeat_counter=self._read_heartbeat(node, ids),
             ))
-        return Observation(self.clock(), local, quorate, override_pending(cfg.override_path),
-                           victim_now, victims, tuple(nodes))
+        # fenced re-creates the FIFO right after each agent retry: look for a moment
+        pending = override_pending(cfg.override_path, wait=0.5 if victim_now else 0.0)
+        return Observation(self.clock(), local, quorate, pending,
+                           victim_now, victims, tuple(nodes), started_at=started)
 
     def _slot(self, name: str, ids: dict[str, int]) -> Optional[int]:
         node = self.config.node(name)

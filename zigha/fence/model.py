@@ -133,13 +133,19 @@ class NodeObservation:
 class Observation:
     """One poll: the cluster as this node sees it, and every watched node."""
 
-    at: float                                   # wall clock (time.time())
+    at: float                                   # wall clock (time.time()) when complete
     local_node: Optional[str]
     quorate: Optional[bool]
     override_pending: bool                      # fenced's override FIFO exists
     victim_now: Optional[str]                   # name fenced is fencing now (master only)
     victims: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     nodes: tuple[NodeObservation, ...] = attrs.field(default=(), converter=tuple)
+    started_at: Optional[float] = None          # when the probes were sent (default: at)
+
+    @property
+    def since(self) -> float:
+        """When this poll's probes went out: a silence is counted from there."""
+        return self.at if self.started_at is None else self.started_at
 
     def node(self, name: str) -> Optional[NodeObservation]:
         return next((n for n in self.nodes if same_name(n.name, name)), None)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any, Optional
+import time
+from typing import Any, Callable, Optional
 
 import attrs
 
@@ -30,12 +31,28 @@ class FenceError(ZighaError):
     exit_code = 1
 
 
-def override_pending(path: str = DEFAULT_OVERRIDE_PATH) -> bool:
-    """True when fenced's override FIFO exists (a FIFO, not a stray regular file)."""
+def _is_fifo(path: str) -> bool:
     try:
         return stat.S_ISFIFO(os.stat(path).st_mode)
     except OSError:
         return False
+
+
+def override_pending(path: str = DEFAULT_OVERRIDE_PATH, *, wait: float = 0.0,
+                     step: float = 0.05, sleep: Callable[[float], None] = time.sleep,
+                     clock: Callable[[], float] = time.monotonic) -> bool:
+    """True when fenced's override FIFO exists (a FIFO, not a stray regular file).
+
+    fenced removes the FIFO between two windows while it retries the agent; with no
+    fence device that gap is short, so ``wait`` seconds of looking bridge it.
+    """
+    deadline = clock() + wait
+    while True:
+        if _is_fifo(path):
+            return True
+        if clock() >= deadline:
+            return False
+        sleep(step)
 
 
 @attrs.frozen

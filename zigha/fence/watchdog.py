@@ -126,7 +126,7 @@ def _fold_node(outage: Optional[Outage], node: NodeObservation, obs: Observation
         outage = attrs.evolve(
             outage,
             streak=outage.streak + 1,
-            streak_started_at=outage.streak_started_at if outage.streak else obs.at,
+            streak_started_at=outage.streak_started_at if outage.streak else obs.since,
         )
     counter = node.heartbeat_counter
     if counter is None or counter != outage.heartbeat_counter or gap > config.max_gap:
