@@ -114,6 +114,7 @@ OPERATIONS = {
     "freeze": ("-Z", None),
     "unfreeze": ("-U", None),
     "migrate": ("-M", ServiceState.STARTED),
+    "convalesce": ("-c", None),  # later versions only; 3.0.12 prints its usage
 }
 
 
@@ -272,6 +273,46 @@ class Services:
         if not member:
             raise ValueError("migrate needs a target member")
         return self._run("migrate", name, member, timeout)
+
+    def convalesce(self, name: str, timeout: Optional[float] = None) -> ServiceResult:
+        """Restart failed non-critical resources (``-c``; not in rgmanager 3.0.12, where
+        clusvcadm prints its usage: :class:`ClusvcadmUsageError`)."""
+        return self._run("convalesce", name, None, timeout)
+
+    # -- whole-cluster lock (clusvcadm -l / -u / -S) ----------------------------------------
+
+    def lock(self, timeout: Optional[float] = None) -> None:
+        """Lock the local rgmanager (no service starts), before a whole-cluster shutdown."""
+        self._lock_call("-l", "Resource groups locked", timeout)
+
+    def unlock(self, timeout: Optional[float] = None) -> None:
+        """Undo :meth:`lock`."""
+        self._lock_call("-u", "Resource groups unlocked", timeout)
+
+    def is_locked(self, timeout: Optional[float] = None) -> bool:
+        """``clusvcadm -S``: True when the resource groups are locked."""
+        out = self._lock_call("-S", ("Resource groups locked", "Resource groups unlocked"), timeout)
+        return out == "Resource groups locked"
+
+    def _lock_call(self, option: str, wanted: Any, timeout: Optional[float]) -> str:
+        argv = ["clusvcadm", option]
+        limit = self.timeout if timeout is None else timeout
+        try:
+            result = self.runner.run(argv, timeout=limit)
+        except OutcomeUnknownError:
+            raise
+        except CommandTimeout as exc:
+            raise OutcomeUnknownError(
+                f"clusvcadm {option}: no answer within {limit:g} s (outcome unknown)",
+                argv=argv, timeout=limit) from exc
+        out = (result.stdout or "").strip()
+        if result.rc == 0 and out in ((wanted,) if isinstance(wanted, str) else wanted):
+            return out
+        text = (out or result.stderr.strip() or f"exit {result.rc}").splitlines()[-1]
+        # "Lock operation failed" is rgmanager's answer; the others mean it was not reached
+        unreachable = ("Could not connect", "Communication failed", "Receive failed")
+        cls = RgmanagerUnavailableError if text.startswith(unreachable) else ServiceOperationError
+        raise cls.from_result(f"clusvcadm {option}: {text}", result)
 
     # -- machinery --------------------------------------------------------------------------
 

@@ -342,3 +342,38 @@ def test_wait_for_settled_state_and_unknown_service(fake_runner):
     fake_runner.expect(argv, stdout=service_xml())
     with pytest.raises(UnknownServiceError):
         Services(fake_runner).wait_for("httpd")
+
+
+def test_convalesce_and_its_absence_in_3012(fake_runner):
+    fake_runner.expect(["clusvcadm", "-c", "service:httpd"],
+                       stdout="Local machine convalescing service:httpd...Success\n")
+    assert Services(fake_runner).convalesce("httpd").ok
+    fake_runner.expect(["clusvcadm", "-c", "service:httpd"], rc=1,
+                       stdout="usage: clusvcadm [command]\n")
+    with pytest.raises(ClusvcadmUsageError):
+        Services(fake_runner).convalesce("httpd")
+
+
+def test_lock_unlock_and_query(fake_runner):
+    fake_runner.expect(["clusvcadm", "-l"], stdout="Resource groups locked\n")
+    fake_runner.expect(["clusvcadm", "-S"], stdout="Resource groups locked\n")
+    fake_runner.expect(["clusvcadm", "-u"], stdout="Resource groups unlocked\n")
+    fake_runner.expect(["clusvcadm", "-S"], stdout="Resource groups unlocked\n")
+    services = Services(fake_runner)
+    services.lock()
+    assert services.is_locked() is True
+    services.unlock()
+    assert services.is_locked() is False
+
+
+@pytest.mark.parametrize("option, stdout, cls", [
+    ("-l", "Lock operation failed\n", ServiceOperationError),
+    ("-u", "Could not connect to resource group manager\n", RgmanagerUnavailableError),
+    ("-S", "Query operation failed\n", ServiceOperationError),
+])
+def test_lock_failures(fake_runner, option, stdout, cls):
+    fake_runner.expect(["clusvcadm", option], rc=1, stdout=stdout)
+    call = {"-l": "lock", "-u": "unlock", "-S": "is_locked"}[option]
+    with pytest.raises(cls) as info:
+        getattr(Services(fake_runner), call)()
+    assert stdout.strip() in str(info.value)

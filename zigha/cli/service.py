@@ -27,6 +27,7 @@ VERBS = {
     "freeze": "freeze a service: no status checks, no failover",
     "unfreeze": "unfreeze a service",
     "migrate": "live-migrate a VM to --member",
+    "convalesce": "restart failed non-critical resources (not in rgmanager 3.0.12)",
 }
 
 
@@ -52,7 +53,7 @@ def register(subparsers: Any) -> None:
         if verb == "enable":
             sub.add_argument("-F", "--follow-domain", action="store_true",
                              help="start where the failover-domain rules say")
-        if verb not in ("freeze", "unfreeze"):
+        if verb not in ("freeze", "unfreeze", "convalesce"):
             sub.add_argument("--wait", action="store_true",
                              help="then wait until the service settles in the expected state")
         sub.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
