@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import os
 
-from zigha import tools
 from zigha.ocf import codes
 from zigha.ocf import proc as procs
 from zigha.ocf import state as states
 from zigha.ocf.agent import Action, Agent, Parameter, fail
 
 START_TIMEOUT = 60.0
+DEFAULT_NAMED = "/usr/sbin/named"
 
 
 class NamedAgent(Agent):
@@ -92,12 +92,20 @@ class NamedAgent(Agent):
         return codes.SUCCESS
 
     def _ask(self, ctx):
-        from zigha.agents.probes import ProbeError, dns_query, split_host_port
+        from zigha.agents.probes import dns_problem, split_host_port
 
         endpoints = states.read(ctx.state_file).get("listen", [])
         if not endpoints:
             ctx.log.warning("no listening address recorded at start: depth 10 skipped")
             return codes.SUCCESS
+        budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
+        for endpoint in endpoints:
+            host, port = split_host_port(endpoint, 53)
+            problem = dns_problem(host, port, timeout=max(budget - 0.1, 0.5))
+            if problem is not None:
+                ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
+                return codes.ERR_GENERIC
+        return codes.SUCCESS
         budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
         for endpoint in endpoints:
             host, port = split_host_port(endpoint, 53)
@@ -119,6 +127,8 @@ class NamedAgent(Agent):
 
         if not ctx.name:
             fail("Invalid Name Of Service: name is empty", codes.ERR_CONFIGURED)
+        from zigha import tools
+
         binary = tools.find("named", ctx.environ)
         if binary is None or not os.access(binary, os.X_OK):
             fail("named is not installed (looked for named in "
@@ -169,6 +179,8 @@ class NamedAgent(Agent):
     def _check_syntax(self, ctx, text: str, config: str) -> None:
         from zigha.errors import CommandError
         from zigha.runner import default_runner
+
+        from zigha import tools
 
         checker = tools.find("named-checkconf", ctx.environ)
         if checker is None:
@@ -325,10 +337,8 @@ class NamedAgent(Agent):
 
     @staticmethod
     def _executables(ctx) -> list:
-        """What the pid may run: the named recorded at start, else the installed one."""
-        recorded = states.read(ctx.state_file).get("exe", [])
-        found = tools.find("named", ctx.environ)
-        return [p for p in (*recorded, found, "/usr/sbin/named") if p]
+        """What the pid may run: the named recorded at start, else Debian/RHEL's path."""
+        return states.read(ctx.state_file).get("exe", []) or [DEFAULT_NAMED]
 
 
 def _is_true(value) -> bool:

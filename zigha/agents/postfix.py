@@ -90,12 +90,20 @@ class PostfixAgent(Agent):
         return codes.SUCCESS
 
     def _ask(self, ctx):
-        from zigha.agents.probes import ProbeError, smtp_banner, split_host_port
+        from zigha.agents.probes import smtp_problem, split_host_port
 
         endpoints = states.read(ctx.state_file).get("listen", [])
         if not endpoints:
-            ctx.log.warning("no smtpd address recorded at start: depth 10 skipped")
+            ctx.log.warning("no listening address recorded at start: depth 10 skipped")
             return codes.SUCCESS
+        budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
+        for endpoint in endpoints:
+            host, port = split_host_port(endpoint, 25)
+            problem = smtp_problem(host, port, timeout=max(budget - 0.1, 0.5))
+            if problem is not None:
+                ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
+                return codes.ERR_GENERIC
+        return codes.SUCCESS
         budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
         for endpoint in endpoints:
             host, port = split_host_port(endpoint, 25)
