@@ -41,11 +41,24 @@ import attrs
 from zigha.errors import CommandTimeout
 from zigha.status import live as _live
 from zigha.status.errors import (
-    ClusvcadmUsageError, FencePendingError, InquorateError, InvalidOperationError,
-    MemberOfflineError, OutcomeUnknownError, PermissionDeniedError, RelocationFailedError,
-    RgmanagerError, RgmanagerUnavailableError, ServiceBusyError, ServiceFailedError,
-    ServiceFrozenError, ServiceNotRunnableError, ServiceOperationError, UnknownMemberError,
-    UnknownServiceError, WaitTimeoutError,
+    ClusvcadmUsageError,
+    FencePendingError,
+    InquorateError,
+    InvalidOperationError,
+    MemberOfflineError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RelocationFailedError,
+    RgmanagerError,
+    RgmanagerUnavailableError,
+    ServiceBusyError,
+    ServiceFailedError,
+    ServiceFrozenError,
+    ServiceNotRunnableError,
+    ServiceOperationError,
+    UnknownMemberError,
+    UnknownServiceError,
+    WaitTimeoutError,
 )
 from zigha.status.model import ServiceState, ServiceStatus, service_name
 

@@ -20,7 +20,6 @@ from zigha.status.model import (
     FLAG_BITS,
     SERVICE_FLAGS,
     ClusterStatus,
-    Member,
     ServiceState,
     ServiceStatus,
 )
