@@ -257,3 +257,26 @@ def test_shared_docroot_unchanged_across_start_stop_crash_and_move(lab, tmp_path
     assert run(HTTPD, "start", env_b).returncode == 0
     assert run(HTTPD, "stop", env_b).returncode == 0
     assert tree_checksum(docroot) == before                     # items 32, 33
+
+
+def test_start_that_never_answers_fails_and_leaves_nothing_running(lab):
+    # declared https, but no TLS module: httpd runs, yet never answers as declared
+    (lab.root / "conf.d" / "tls.conf").write_text(f"Listen 127.0.1.1:{lab.port + 1} https\n")
+    env = pcmk(lab)
+    env["OCF_RESKEY_CRM_meta_timeout"] = "5000"
+    failed = run(HTTPD, "start", env)
+    assert failed.returncode == 1
+    assert "not running and answering" in failed.stderr
+    assert not masters(lab)
+    assert run(HTTPD, "status", env).returncode == 7
+
+
+def test_inactive_listen_lines_are_not_checked(lab):
+    # Debian's ports.conf style: Listen 443 inside an <IfModule> that is not loaded
+    (lab.root / "conf.d" / "ports.conf").write_text(
+        f"<IfModule ssl_module>\n  Listen 127.0.1.1:{lab.port + 1}\n</IfModule>\n")
+    env = pcmk(lab)
+    assert run(HTTPD, "start", env).returncode == 0
+    assert run(HTTPD, "status", {**env, "OCF_CHECK_LEVEL": "10"}).returncode == 0
+    recorded = (lab.tmp / "run" / "zigha-httpd" / "zigha-httpd:web.state").read_text()
+    assert f"listen=127.0.1.1 {lab.port}\n" in recorded and str(lab.port + 1) not in recorded

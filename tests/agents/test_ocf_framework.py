@@ -163,7 +163,8 @@ def test_httpd_conf_includes_listen_and_ipv6(tmp_path):
                        "Listen 192.168.10.246:443 https", "Listen [fe80::1]:443 https"]
     assert text.startswith('PidFile "/run/p.pid"') and "### PidFile x.pid" in text
     assert ("192.168.10.246", "443", "https") in endpoints
-    assert httpd_conf.endpoints(lines) == [("127.0.0.1", "80", None), ("127.0.0.1", "443", "https")]
+    assert httpd_conf.protocols(lines) == {"443": "https"}
+    assert httpd_conf.connect_address("0.0.0.0") == "127.0.0.1" and httpd_conf.connect_address("::") == "::1"
     (tmp_path / "bad.conf").write_text("Include nothing-here.conf\n")
     with pytest.raises(httpd_conf.HttpdConfError):
         httpd_conf.flatten(str(tmp_path / "bad.conf"), str(tmp_path))
@@ -219,8 +220,9 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_httpd_conf_rewrite_never_raises(lines, ips):
     text, endpoints = httpd_conf.rewrite(lines, ips, "/run/x.pid")
     assert text.startswith('PidFile "/run/x.pid"')
-    for host, port, _ in httpd_conf.endpoints(text.splitlines()):
-        assert port.isdigit() and host
+    assert all(isinstance(port, str) and protocol
+               for port, protocol in httpd_conf.protocols(text.splitlines()).items())
+    assert all(ip in ips for ip, _, _ in endpoints)
 
 
 @settings(max_examples=200, deadline=None)

@@ -7,7 +7,8 @@ Where zigha differs from apache.sh, on purpose:
   ``stop`` without a readable config (shared storage not mounted here) → 0 (§6.3);
 * stop escalates to SIGKILL after ``shutdown_wait`` (default 20 s, as ``stop_generic``)
   within the caller's timeout instead of failing with the daemon still running;
-* depth 10 sends an HTTP request to every address httpd should listen on;
+* depth 10 sends an HTTP request to every socket httpd really listens on (read from
+  /proc when it started, so ``<IfModule>``/``<IfDefine>`` need no guessing);
 * under rgmanager, ``Listen`` lines in ``Include``d files are bound to the service IPs
   too (:mod:`zigha.agents.httpd_conf`); IPs nested below a clusterfs are found as well;
 * validate-all: missing binary, ServerRoot or config → 5, ``httpd -t`` failure → 6.
@@ -173,49 +174,64 @@ class HttpdAgent(Agent):
             lines = httpd_conf.flatten(config, root)
         except httpd_conf.HttpdConfError as exc:
             fail(str(exc), codes.ERR_CONFIGURED)
+        ips = None
         if ctx.service_name:
             ips = ctx.service_ips()
-            text, endpoints = httpd_conf.rewrite(lines, ips, ctx.pid_file)
+            text, _ = httpd_conf.rewrite(lines, ips, ctx.pid_file)
             run_config = os.path.join(ctx.generated_dir, "httpd.conf")
             header = generated.header(run_config, config, self.type_name)
             generated.write(run_config, header + text, ctx.log)
             with open(run_config, encoding="utf-8", errors="replace") as handle:
-                endpoints = httpd_conf.endpoints(handle.read().splitlines())
+                lines = handle.read().splitlines()
         else:
-            run_config, endpoints = config, httpd_conf.endpoints(lines)
-        state.write(ctx.state_file, [("exe", os.path.realpath(binary)), ("config", run_config)]
-                    + [("listen", " ".join(filter(None, e))) for e in endpoints])
+            run_config = config
+        recorded = [("exe", os.path.realpath(binary)), ("config", run_config)]
+        state.write(ctx.state_file, recorded)
         argv = self.command(ctx, binary, run_config, "-c", f"PidFile {ctx.pid_file}", "-k", "start")
         result = default_runner().run(argv, timeout=ctx.timeout or DEFAULT_START_WAIT)
         if result.rc != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
             fail(f"Starting Service {ctx.resource_id} > Failed - "
                  f"{detail[-1] if detail else 'httpd returned ' + str(result.rc)}")
-        return self.wait_running(ctx)
+        return self.wait_running(ctx, recorded, httpd_conf.protocols(lines), ips)
 
     def status_quiet(self, ctx) -> int:
         found, _ = proc.pid_state(ctx.pid_file, self.executables(ctx, state.read(ctx.state_file)))
         return codes.SUCCESS if found == proc.RUNNING else codes.NOT_RUNNING
 
-    def wait_running(self, ctx):
-        """Wait (within the start timeout) until the pid file names httpd and it answers."""
+    def wait_running(self, ctx, recorded: list, protocols: dict, ips):
+        """Wait (within the start timeout) until the pid file names httpd and it answers
+        on every socket it listens on; those are recorded for the depth-10 check."""
         import time
 
         from zigha.agents.httpcheck import http_answers
+        from zigha.agents.httpd_conf import connect_address
 
         deadline = time.monotonic() + max((ctx.timeout or DEFAULT_START_WAIT) - 2.0, 1.0)
-        endpoints = [_endpoint(e) for e in state.read(ctx.state_file).get("listen", [])]
         problem = "no pid file"
         while time.monotonic() < deadline:
             if self.status_quiet(ctx) == codes.SUCCESS:
+                sockets = proc.listening(proc.read_pid(ctx.pid_file))
+                endpoints = [(connect_address(a), p, protocols.get(str(p)) or "") for a, p in sockets]
                 problem = next(filter(None, (http_answers(h, p, proto, 2.0)
                                              for h, p, proto in endpoints)), None)
+                if not sockets:
+                    problem = "httpd listens on no TCP socket"
                 if problem is None:
+                    state.write(ctx.state_file, recorded + [
+                        ("listen", f"{h} {p} {proto}".rstrip()) for h, p, proto in endpoints])
+                    stray = [a for a, _ in sockets if ips is not None and a not in ips]
+                    if stray:
+                        ctx.log.warning(f"httpd also listens on {', '.join(stray)}, not an "
+                                        f"address of service {ctx.service_name}")
                     ctx.log.info(f"Starting Service {ctx.resource_id} > Succeed")
                     return codes.SUCCESS
             time.sleep(0.1)
-        fail(f"Starting Service {ctx.resource_id} > Failed - not running and answering "
-             f"in time ({problem}); see httpd's ErrorLog")
+        message = (f"Starting Service {ctx.resource_id} > Failed - not running and answering "
+                   f"in time ({problem}); see httpd's ErrorLog")
+        ctx.log.error(message)
+        self.stop(ctx)  # do not leave a half-started daemon behind (heartbeat apache does the same)
+        fail(message)
 
     def stop(self, ctx):
         from zigha.ocf import stop

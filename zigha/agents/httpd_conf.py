@@ -152,20 +152,20 @@ def rewrite(lines: list, ips: list, pid_file: str) -> tuple:
     return "\n".join(out) + "\n", endpoints
 
 
-def endpoints(lines: list) -> list:
-    """Where a config listens, as ``(host, port, protocol)`` to connect to: a wildcard
-    or missing address becomes the loopback address of its family."""
-    found = []
+def protocols(lines: list) -> dict:
+    """``{port: protocol}`` for the Listen lines that name one (``Listen 443 https``).
+    Which addresses httpd really listens on is read from /proc once it runs
+    (:func:`zigha.ocf.proc.listening`): ``<IfModule>``/``<IfDefine>`` decide which
+    Listen lines count, and only httpd knows them for sure."""
+    found = {}
     for line in lines:
         words = _words(line.strip())
-        if len(words) >= 2 and words[0].lower() == "listen":
-            address, port, protocol = parse_listen(words)
-            if not port.isdigit():
-                continue  # httpd refuses such a config anyway; nothing to connect to
-            if address in (None, "*", "0.0.0.0"):
-                address = "127.0.0.1"
-            elif address == "::":
-                address = "::1"
-            if (address, port, protocol) not in found:
-                found.append((address, port, protocol))
+        if len(words) >= 3 and words[0].lower() == "listen":
+            _, port, protocol = parse_listen(words)
+            found.setdefault(port, protocol)
     return found
+
+
+def connect_address(address: str) -> str:
+    """Where to connect to reach a listening socket: wildcards become loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)

@@ -192,3 +192,51 @@ def find(executables, argv_words=()) -> list:
         if all(any(word in a for a in args) for word in argv_words):
             matches.append(proc)
     return matches
+
+
+def _socket_inodes(pid: int) -> set:
+    inodes = set()
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return inodes
+    for name in names:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def _address(hex_address: str) -> str:
+    import _socket
+
+    raw = bytes.fromhex(hex_address)
+    # /proc/net/tcp{,6} print each 32-bit word in host (little-endian) order
+    packed = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    family = _socket.AF_INET if len(packed) == 4 else _socket.AF_INET6
+    return _socket.inet_ntop(family, packed)
+
+
+def listening(pid: int) -> list:
+    """``(address, port)`` of the TCP sockets process ``pid`` listens on, read from
+    ``/proc/<pid>/fd`` and ``/proc/<pid>/net/tcp{,6}`` (what the daemon really bound,
+    whatever its config says)."""
+    inodes = _socket_inodes(pid)
+    found = []
+    for table in ("tcp", "tcp6"):
+        try:
+            with open(f"/proc/{pid}/net/{table}") as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and fields[9] in inodes:
+                hex_address, _, hex_port = fields[1].partition(":")
+                entry = (_address(hex_address), int(hex_port, 16))
+                if entry not in found:
+                    found.append(entry)
+    return found
