@@ -170,9 +170,10 @@ def read_state(runner=None) -> IpvsTable:
         reals = []
         for real in svc.reals:
             limit = limits.get((svc.key, real.key))
-            reals.append(attrs.evolve(
-                real, upper_threshold=limit.upper_threshold if limit else 0,
-                lower_threshold=limit.lower_threshold if limit else 0))
+            reals.append(RealServer(  # positional: 10,000s of servers, evolve() is slow
+                real.host, real.port, real.forward, real.weight, None, None, None,
+                limit.upper_threshold if limit else 0, limit.lower_threshold if limit else 0,
+                real.tunnel_info, None, None, real.ipv6))
         services.append(attrs.evolve(svc, reals=tuple(reals)))
     return IpvsTable(services=tuple(services), numeric=True, view="save")
 

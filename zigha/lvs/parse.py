@@ -41,7 +41,7 @@ from zigha.lvs.model import (
     Timeouts,
     VirtualService,
 )
-from zigha.lvs.rules import parse_rules
+from zigha.lvs.rules import parse_rule
 
 HEADER = re.compile(r"IP Virtual Server version (\d+\.\d+\.\d+)\s*\(size=(\d+)\)")
 NUMBER = re.compile(r"(\d+)([KMGT]?)")
@@ -274,6 +274,12 @@ def _parse_list(text: str, numeric: Optional[bool]) -> IpvsTable:
                     reals.append(RealServer(host, port, forward, int(tokens[3]), int(tokens[4]),
                                             int(tokens[5]), ipv6=ipv6))
                     continue
+                if view == "thresholds" and len(tokens) == 6:  # read by every apply
+                    host, port, ipv6 = parse_hostport(tokens[1])
+                    slow_reals = True
+                    reals.append(RealServer(host, port, None, None, int(tokens[4]), int(tokens[5]),
+                                            None, int(tokens[2]), int(tokens[3]), ipv6=ipv6))
+                    continue
                 slow_reals = True
                 if view is None:
                     view = _guess_view(tokens[1:], True)
@@ -381,23 +387,50 @@ def parse_ipvsadm_save(text: str) -> IpvsTable:
 
     Thresholds are not saved by ipvsadm, so they are ``None`` here.
     """
-    services: dict[tuple, VirtualService] = {}
-    for rule in parse_rules(text, tool="ipvsadm -S"):
+    with _collector_paused():
+        return _parse_save(text)
+
+
+SAVE_FORWARDS = {"-g": "Route", "-m": "Masq", "-i": "Tunnel"}
+
+
+def _parse_save(text: str) -> IpvsTable:
+    order: list[VirtualService] = []
+    reals: dict[tuple, list] = {}
+    by_text: dict[tuple, VirtualService] = {}  # ("-t", "10.0.0.1:80") -> service
+    for number, line in enumerate(text.splitlines(), 1):
+        tokens = line.split()
+        if not tokens or tokens[0].startswith("#"):
+            continue
+        # hot path, the line ipvsadm -S prints for each server: -a -t H:P -r H:P -g -w N
+        if (len(tokens) == 8 and tokens[0] == "-a" and tokens[3] == "-r" and tokens[6] == "-w"
+                and tokens[5] in SAVE_FORWARDS and tokens[7].isdigit()
+                and (tokens[1], tokens[2]) in by_text):
+            host, sep, port = tokens[4].rpartition(":")
+            if sep and port.isdigit() and host.replace(".", "").isdigit() and int(tokens[7]) < 65536:
+                svc = by_text[(tokens[1], tokens[2])]
+                reals[svc.key].append(RealServer(host, int(port), SAVE_FORWARDS[tokens[5]],
+                                                 int(tokens[7]), None, None, None, None, None))
+                continue
+        rule = parse_rule(line.strip(), number, tool="ipvsadm -S")
         if rule.command == "-A":
-            services[rule.service.key] = rule.service
+            if rule.service.key not in reals:
+                order.append(rule.service)
+            reals[rule.service.key] = []
+            if len(tokens) > 2:
+                by_text[(tokens[1], tokens[2])] = rule.service
         elif rule.command == "-a":
-            svc = services.get(rule.service.key)
-            if svc is None:
+            if rule.service.key not in reals:
                 raise ParseError("real server of an unknown service", tool="ipvsadm -S",
-                                 line=rule.line, excerpt=rule.text)
-            real = rule.real.__class__(**{**_fields(rule.real), "upper_threshold": None,
-                                          "lower_threshold": None})
-            services[svc.key] = svc.__class__(**{**_fields(svc), "reals": svc.reals + (real,)})
+                                 line=number, excerpt=line)
+            real = rule.real
+            reals[rule.service.key].append(RealServer(
+                real.host, real.port, real.forward, real.weight, None, None, None, None, None,
+                real.tunnel_info, None, None, real.ipv6))
         else:
-            raise ParseError("not a save line", tool="ipvsadm -S", line=rule.line,
-                             excerpt=rule.text)
-    return IpvsTable(services=tuple(services.values()), numeric=_looks_numeric(
-        tuple(services.values())), view="save")
+            raise ParseError("not a save line", tool="ipvsadm -S", line=number, excerpt=line)
+    services = tuple(VirtualService(**{**_fields(svc), "reals": reals[svc.key]}) for svc in order)
+    return IpvsTable(services=services, numeric=_looks_numeric(services), view="save")
 
 
 def _fields(obj) -> dict:
