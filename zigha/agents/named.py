@@ -261,12 +261,31 @@ class NamedAgent(Agent):
         except CommandError as exc:
             fail(f"Starting Service {ctx.resource_id} > Failed - {exc}")
         if result.rc != 0:
-            detail = (result.stderr or result.stdout).strip()
-            if not detail:
-                detail = ("named logs only to syslog; named-checkconf -z "
-                          f"{run_config} shows configuration and zone errors")
+            detail = (result.stderr or result.stdout).strip() or self._explain(ctx, run_config)
             fail(f"Starting Service {ctx.resource_id} > Failed - named exited with "
                  f"{result.rc}: {detail}")
+
+    @staticmethod
+    def _explain(ctx, run_config: str) -> str:
+        """named reports start-up errors to syslog only: ask named-checkconf -z (config
+        and zone files) for a readable reason."""
+        from zigha import tools
+        from zigha.errors import CommandError
+        from zigha.runner import default_runner
+
+        hint = "named logs only to syslog; see the system log"
+        checker = tools.find("named-checkconf", ctx.environ)
+        if checker is None:
+            return hint
+        try:
+            result = default_runner().run([checker, "-z", run_config], timeout=20.0)
+        except CommandError:
+            return hint
+        lines = [ln.strip() for ln in (result.stdout + result.stderr).splitlines()
+                 if ln.strip() and not ln.startswith("zone ")]
+        if result.rc != 0 and lines:
+            return "; ".join(lines[-3:])
+        return hint
 
     def _daemon_pid(self, ctx, binary: str, run_config: str):
         """The pid of the named just started (named's parent returns once it is up)."""
