@@ -26,6 +26,18 @@ from zigha.errors import ConfigError
 
 DEFAULT_PATH = "/etc/cluster/cluster.conf"
 _DECLARATION = re.compile(r"\A\s*(<\?xml[^>]*\?>)")
+_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+
+
+def split_prolog(text: str) -> str:
+    """The text before the root element: declaration, comments, PIs and the blank
+    lines between them (libxml2 keeps the nodes but not that whitespace)."""
+    pos = 0
+    while True:
+        match = _PROLOG_ITEM.match(text, pos)
+        if not match or match.end() == pos:
+            return text[:pos]
+        pos = match.end()
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -55,10 +67,11 @@ class ClusterConf(EditsMixin):
         self._tree = tree
         self.path = path
         self.loaded_hash: str | None = content_hash(raw) if path is not None else None
-        text = raw.decode("utf-8", errors="replace")
+        text = raw.decode(tree.docinfo.encoding or "utf-8", errors="replace").lstrip("\ufeff")
         match = _DECLARATION.match(text)
         self._declaration = match.group(1) if match else None
         self._trailing_newline = text.endswith("\n") if text else True
+        self._prolog = split_prolog(text) if text else None
         self.loaded_version = self.config_version if raw else 0
         self.last_schema: str | None = None
         self._views: dict[str, Any] = {}
@@ -121,15 +134,19 @@ class ClusterConf(EditsMixin):
 
         root = self.root
         parts = []
-        if self._declaration:
-            parts.append(self._declaration)
         before = []
         node = root.getprevious()
         while node is not None:
             before.append(node)
             node = node.getprevious()
-        parts.extend(etree.tostring(n, encoding="unicode", with_tail=False) for n in reversed(before))
-        parts.append(etree.tostring(root, encoding="unicode", with_tail=False))
+        prolog = self._prolog
+        if prolog is not None and prolog.count("<!--") + prolog.count("<?") - bool(self._declaration) == len(before):
+            head = prolog  # the top-level comments are never edited: keep their text verbatim
+        else:
+            head_parts = [self._declaration] if self._declaration else []
+            head_parts += [etree.tostring(n, encoding="unicode", with_tail=False) for n in reversed(before)]
+            head = "".join(p + "\n" for p in head_parts)
+        parts.append(head + etree.tostring(root, encoding="unicode", with_tail=False))
         node = root.getnext()
         while node is not None:
             parts.append(etree.tostring(node, encoding="unicode", with_tail=False))
