@@ -84,3 +84,20 @@ def test_semantic_findings_of_the_reference_table(reference):
                  "qpid-cpp-fedora-example.conf", "pcs-cluster.conf"):
         assert not [f for f in ClusterConf.load(reference / "cluster-conf" / name).validate()
                     if f.is_error], name
+
+
+CCS_WRITTEN = sorted(n for n in SCHEMA_VALID if n.startswith(("ccs-", "pcs-", "proxmox-")))
+
+
+@pytest.mark.parametrize("name", CCS_WRITTEN)
+def test_tool_written_files_round_trip_byte_for_byte(reference, name):
+    """Files written by ccs/luci-style tools (no blanks inside tags) come back unchanged,
+    so a save changes only the edited lines and config_version."""
+    raw = (reference / "cluster-conf" / name).read_bytes()
+    assert ClusterConf.from_string(raw).to_bytes() == raw
+
+
+def test_prolog_blank_lines_and_comments_are_kept(reference):
+    raw = (reference / "cluster-conf" / "qpid-cpp-fedora-example.conf").read_text()
+    out = ClusterConf.from_string(raw).to_string()
+    assert out[: raw.index("<cluster ")] == raw[: raw.index("<cluster ")]
