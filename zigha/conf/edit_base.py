@@ -109,7 +109,11 @@ class EditBase:
         return result
 
     def _refuse(self, message: str, element: Any = None, hint: str | None = None) -> NoReturn:
-        raise EditError(message, path=None if element is None else element_path(element), hint=hint)
+        if element is None or isinstance(element, str):
+            path = element
+        else:
+            path = element_path(element)
+        raise EditError(message, path=path, hint=hint)
 
     def _rm(self) -> Any:
         return ensure_child(self.root, "rm")
@@ -124,14 +128,14 @@ class EditBase:
         for el in parse.domain_elements(self.root):
             if (el.get("name") or "").lower() == name.lower():
                 return el
-        self._refuse(f"no failover domain named {name!r}")
+        self._refuse(f"no failover domain named {name!r}", "/cluster/rm/failoverdomains")
 
     def _group_el(self, name: str, tag: str = "service") -> Any:
         bare = name.split(":", 1)[1] if name.startswith(f"{tag}:") else name
         for el in parse.group_elements(self.root, tag):
             if parse._merged_group_attrs(self.root, el).get("name") == bare:
                 return el
-        self._refuse(f"no {tag} named {bare!r}")
+        self._refuse(f"no {tag} named {bare!r}", "/cluster/rm")
 
     def _method_el(self, node: str, method: str) -> Any:
         fence = first_child(self._node_el(node), "fence")

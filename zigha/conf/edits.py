@@ -95,11 +95,12 @@ class EditsMixin(RmEditsMixin, EditBase):
         if nodeid is None:
             nodeid = next(i for i in range(1, len(used) + 2) if i not in used)
         if int(nodeid) < 1:
-            self._refuse(f"nodeid must be a positive integer, not {nodeid!r}")
+            self._refuse(f"nodeid must be a positive integer, not {nodeid!r}", "/cluster/clusternodes")
         if int(nodeid) in used:
-            self._refuse(f"nodeid {nodeid} is already used")
+            self._refuse(f"nodeid {nodeid} is already used",
+                         next(e for e in existing if parse.c_atoi(e.get("nodeid")) == int(nodeid)))
         if votes is not None and not 1 <= int(votes) <= 255:
-            self._refuse(f"votes must be 1..255, not {votes!r}")
+            self._refuse(f"votes must be 1..255, not {votes!r}", "/cluster/clusternodes")
         values = {"name": name, "nodeid": int(nodeid), "votes": votes, **attrs}
 
         def change() -> None:
@@ -132,7 +133,7 @@ class EditsMixin(RmEditsMixin, EditBase):
         """Append a ``<fencedevice>`` (``ccs --addfencedev``)."""
         if not _NAME.match(name):
             self._refuse(f"fence device name {name!r} must be an XML name (no spaces, colons "
-                         "or leading digit)")
+                         "or leading digit)", "/cluster/fencedevices")
         for el in child_elements(ensure_child(self.root, "fencedevices"), "fencedevice"):
             if el.get("name") == name:
                 self._refuse(f"fence device {name!r} already exists", el)
@@ -146,7 +147,7 @@ class EditsMixin(RmEditsMixin, EditBase):
         found = [el for el in ([] if section is None else child_elements(section, "fencedevice"))
                  if el.get("name") == name]
         if not found:
-            self._refuse(f"no fence device named {name!r}")
+            self._refuse(f"no fence device named {name!r}", "/cluster/fencedevices")
         for device in self.root.iter("device"):
             if device.get("name") == name:
                 self._refuse(f"fence device {name!r} is still used", device,

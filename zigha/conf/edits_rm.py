@@ -74,11 +74,11 @@ class RmEditsMixin(EditBase):
     def add_resource(self, rtype: str, **attrs: Any) -> None:
         """Append a global resource (``ccs --addresource TYPE attr=val…``)."""
         if not _NAME.match(rtype) or rtype in ("action",):
-            self._refuse(f"{rtype!r} is not a resource type")
+            self._refuse(f"{rtype!r} is not a resource type", "/cluster/rm/resources")
         primary = parse.primary_attribute(rtype)
         for attr in parse.REQUIRED.get(rtype, ()) + (primary,) * (rtype in parse.PRIMARY):
             if attrs.get(attr) is None:
-                self._refuse(f"a {rtype} resource needs {attr}=")
+                self._refuse(f"a {rtype} resource needs {attr}=", "/cluster/rm/resources")
         name = attrs.get("name")
         for el in parse.resource_elements(self.root):
             if name is not None and el.get("name") == name:
@@ -93,7 +93,7 @@ class RmEditsMixin(EditBase):
         a service refers to it."""
         el = parse.find_global(self.root, rtype, key)
         if el is None or el.getparent().tag != "resources":
-            self._refuse(f"no global {rtype} resource {key!r}")
+            self._refuse(f"no global {rtype} resource {key!r}", "/cluster/rm/resources")
         for user in self.root.iter(rtype):
             if user.get("ref") is not None and parse.find_global(self.root, rtype, user.get("ref")) is el:
                 self._refuse(f"{rtype} {key!r} is still referenced", user)
@@ -105,7 +105,8 @@ class RmEditsMixin(EditBase):
                 self._refuse(f"a {tag} named {name!r} already exists", el)
         recovery = attrs.get("recovery")
         if recovery is not None and recovery not in ("restart", "relocate", "disable", "restart-disable"):
-            self._refuse(f"recovery must be restart, relocate, disable or restart-disable, not {recovery!r}")
+            self._refuse(f"recovery must be restart, relocate, disable or restart-disable, "
+                         f"not {recovery!r}", "/cluster/rm")
         self._guarded(f"add {tag} {name!r}", lambda: append_child(
             self._rm(), tag, {"name": name, **attrs}))
 
@@ -161,10 +162,10 @@ class RmEditsMixin(EditBase):
         ``ref=`` must name a global resource of that type."""
         steps = [s for s in path.split(":") if s]
         if not steps:
-            self._refuse("the path names no resource type")
+            self._refuse("the path names no resource type", self._group_el(service, "service"))
         rtype = steps[-1]
         if not _NAME.match(rtype) or rtype == "action":
-            self._refuse(f"{rtype!r} is not a resource type")
+            self._refuse(f"{rtype!r} is not a resource type", self._group_el(service, "service"))
         parent = self._resolve_path(self._group_el(service, "service"), ":".join(steps[:-1]))
         ref = attrs.get("ref")
         if ref is not None and parse.find_global(self.root, rtype, str(ref)) is None:
@@ -176,6 +177,6 @@ class RmEditsMixin(EditBase):
     def remove_subservice(self, service: str, path: str) -> None:
         """Remove the element ``path`` selects inside the service (``--rmsubservice``)."""
         if not [s for s in path.split(":") if s]:
-            self._refuse("the path names no resource")
+            self._refuse("the path names no resource", self._group_el(service, "service"))
         el = self._resolve_path(self._group_el(service, "service"), path)
         self._guarded(f"remove {path!r} from service {service!r}", lambda: remove_child(el))

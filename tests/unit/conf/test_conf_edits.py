@@ -135,7 +135,8 @@ def test_new_cluster_like_ccs_createcluster():
 
 REFUSALS = [
     (lambda c: c.add_node("h1.zigsow.net"), "already exists", "/cluster/clusternodes/clusternode[@name='h1.zigsow.net']"),
-    (lambda c: c.add_node("h9", nodeid=2), "nodeid 2 is already used", None),
+    (lambda c: c.add_node("h9", nodeid=2), "nodeid 2 is already used",
+     "/cluster/clusternodes/clusternode[@name='h2.zigsow.net']"),
     (lambda c: c.add_node("h9", nodeid=0), "positive", None),
     (lambda c: c.add_node("h9", votes=0), "votes", None),
     (lambda c: c.remove_node("h1.zigsow.net"), "still a member",
@@ -176,6 +177,7 @@ def test_refused_edits_name_the_place_and_change_nothing(edit, message, path):
     with pytest.raises(EditError) as info:
         edit(conf)
     assert message in str(info.value)
+    assert info.value.path and info.value.path.startswith("/cluster")
     if path is not None:
         assert info.value.path == path
     assert conf.to_string() == before
