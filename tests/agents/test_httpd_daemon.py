@@ -160,6 +160,18 @@ def test_sigterm_ignoring_daemon_is_killed_within_the_timeout(lab):
     assert ("127.0.1.1", lab.port) not in listening()
 
 
+def test_rgmanager_timeout_bounds_the_stop_without_shutdown_wait(lab):
+    # shutdown_wait unset means 20 s; RGMANAGER_meta_timeout (s) must still bound stop
+    env = rgm(lab, ["127.0.1.5"])
+    env["OCF_RESKEY_RGMANAGER_meta_timeout"] = "6"
+    assert run(HTTPD, "start", env).returncode == 0
+    os.kill(int(pid_file(lab).read_text()), signal.SIGSTOP)
+    began = time.monotonic()
+    assert run(HTTPD, "stop", env).returncode == 0
+    assert time.monotonic() - began < 6
+    assert not masters(lab)
+
+
 def test_validate_all_codes_and_writes_nothing(lab, tmp_path):
     env = pcmk(lab)
     before = sorted(p for p in tmp_path.rglob("*"))

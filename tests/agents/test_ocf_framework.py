@@ -54,7 +54,11 @@ def test_metadata_content_follows_the_checklist():
     for name in ("status", "monitor"):
         assert actions[(name, "0")].get("interval") == "1m"
         assert actions[(name, "10")].get("interval") == "5m"
-    assert all(a.get("timeout") for a in actions.values())
+    import re
+
+    time_value = re.compile(r"^(\d+[smhdwy]?)+$")   # rgmanager expand_time
+    assert all(time_value.match(a.get("timeout")) for a in actions.values())
+    assert all(time_value.match(a.get("interval")) for a in actions.values() if a.get("interval"))
     assert {"start", "stop", "meta-data", "validate-all"} <= {n for n, _ in actions}
     assert root.find("special").get("tag") == "rgmanager"
 
