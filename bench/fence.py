@@ -69,6 +69,7 @@ class World:
 
     def __init__(self):
         from fake_fenced_driver import FakeFenced
+
         from zigha.runner import LocalRunner
 
         self.local = LocalRunner()
@@ -83,6 +84,7 @@ class World:
 
     def run(self, argv, *, stdin=None, env=None, timeout=None, cwd=None):
         from fence_tool_text import fence_ls
+
         from zigha.runner import Result
 
         tool = os.path.basename(argv[0])
@@ -150,6 +152,7 @@ def one_run(seed: int) -> dict:
 def seed_parts() -> dict:
     """The seed script's own latency, from its real parts (dead address, real tools)."""
     from fake_fenced_driver import FakeFenced
+
     from zigha.runner import LocalRunner
 
     ip("-n", NS, "addr", "del", f"{H1_ADDR}/24", "dev", PEER, check=False)

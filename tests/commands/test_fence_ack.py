@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "fence"))
-from fence_tool_text import h1_done, h1_pending, fence_ls  # noqa: E402
+from fence_tool_text import fence_ls, h1_done, h1_pending  # noqa: E402
 
 from zigha.errors import CommandError  # noqa: E402
 from zigha.fence.ack import AckOutcome, fence_ack_manual  # noqa: E402

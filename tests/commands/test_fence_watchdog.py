@@ -13,7 +13,6 @@ from fence_tool_text import h1_done, h1_pending  # noqa: E402
 
 from zigha.fence.config import load_state, parse_config  # noqa: E402
 from zigha.fence.daemon import Watchdog, syslog_logger  # noqa: E402
-from zigha.fence.watchdog import ActionKind  # noqa: E402
 from zigha.testing import CannedRunner  # noqa: E402
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "fence"

@@ -29,14 +29,14 @@ from __future__ import annotations
 import enum
 import re
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import attrs
 
 from zigha.errors import CommandError, CommandTimeout
 from zigha.fence.fencetool import fence_tool_ls
-from zigha.fence.pending import DEFAULT_OVERRIDE_PATH, FenceError, override_pending
 from zigha.fence.model import same_name
+from zigha.fence.pending import DEFAULT_OVERRIDE_PATH, FenceError, override_pending
 
 ANSWER = "absolutely\n"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*$")
@@ -55,8 +55,8 @@ class AckResult:
     node: str
     outcome: AckOutcome
     message: str
-    victim_now: Optional[str] = None
-    how: Optional[str] = None          # fenced's "how" after the ack (override expected)
+    victim_now: str | None = None
+    how: str | None = None          # fenced's "how" after the ack (override expected)
     output: str = ""
     duration: float = 0.0
 

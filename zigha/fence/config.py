@@ -20,7 +20,12 @@ from typing import Any
 
 from zigha.errors import ConfigError
 from zigha.fence.model import (
-    HeartbeatConfig, NodeConfig, Policy, StorageConfig, WatchdogConfig, WatchdogState,
+    HeartbeatConfig,
+    NodeConfig,
+    Policy,
+    StorageConfig,
+    WatchdogConfig,
+    WatchdogState,
 )
 
 STATE_FILE = "watchdog-state.json"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from zigha.errors import CommandError, ZighaError
 from zigha.fence import evidence
@@ -53,7 +53,7 @@ def syslog_logger(address: str) -> logging.Logger:
 
 class Watchdog:
     def __init__(self, config: WatchdogConfig, *, runner: Any = None,
-                 log: Optional[logging.Logger] = None, clock: Callable[[], float] = time.time,
+                 log: logging.Logger | None = None, clock: Callable[[], float] = time.time,
                  persist: bool = True) -> None:
         from zigha.runner import default_runner
 
@@ -63,7 +63,7 @@ class Watchdog:
         self.clock = clock
         self.persist = persist and not config.dry_run
         self.state = load_state(config.state_dir) if self.persist else load_state_or_empty(config)
-        self.heartbeat_counter: Optional[int] = None
+        self.heartbeat_counter: int | None = None
 
     # -- observing -----------------------------------------------------------------
     def observe(self) -> Observation:
@@ -116,13 +116,13 @@ class Watchdog:
         return Observation(self.clock(), local, quorate, pending,
                            victim_now, victims, tuple(nodes), started_at=started)
 
-    def _slot(self, name: str, ids: dict[str, int]) -> Optional[int]:
+    def _slot(self, name: str, ids: dict[str, int]) -> int | None:
         node = self.config.node(name)
         if node is not None and node.heartbeat_slot is not None:
             return node.heartbeat_slot
         return ids.get(name.lower())
 
-    def _read_heartbeat(self, node, ids) -> Optional[int]:
+    def _read_heartbeat(self, node, ids) -> int | None:
         hb = self.config.heartbeat
         slot = self._slot(node.name, ids)
         if hb is None or slot is None:
@@ -136,7 +136,7 @@ class Watchdog:
             return None
         return record.counter
 
-    def _write_heartbeat(self, local: Optional[str], ids) -> None:
+    def _write_heartbeat(self, local: str | None, ids) -> None:
         hb = self.config.heartbeat
         if hb is None or not hb.write or local is None or self.config.dry_run:
             return
@@ -205,7 +205,7 @@ class Watchdog:
             self.log.error("notification hook failed: %s", exc)
 
     def run(self, *, once: bool = False, sleep: Callable[[float], None] = time.sleep,
-            max_polls: Optional[int] = None) -> Decision:
+            max_polls: int | None = None) -> Decision:
         polls = 0
         while True:
             started = time.monotonic()

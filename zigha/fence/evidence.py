@@ -28,7 +28,7 @@ import re
 import struct
 import time
 import zlib
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import attrs
 
@@ -63,7 +63,7 @@ def parse_session_lines(text: str) -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-def storage_evidence(sessions: Optional[frozenset[str]], identities: Iterable[str]) -> Evidence:
+def storage_evidence(sessions: frozenset[str] | None, identities: Iterable[str]) -> Evidence:
     """ACTIVE if any identity (IQN or address) has a session; UNKNOWN if not queried."""
     if sessions is None:
         return Evidence.UNKNOWN
@@ -74,7 +74,7 @@ def storage_evidence(sessions: Optional[frozenset[str]], identities: Iterable[st
 
 
 def query_sessions(command: Iterable[str], fmt: str, *, runner=None,
-                   timeout: float = 5.0) -> Optional[frozenset[str]]:
+                   timeout: float = 5.0) -> frozenset[str] | None:
     """Run the configured query through the runner; None when it fails (proves nothing)."""
     from zigha.errors import CommandError
     from zigha.runner import default_runner
@@ -102,7 +102,7 @@ def build_heartbeat_sector(node: str, counter: int, written_at: float) -> bytes:
     return (body + struct.pack("<I", zlib.crc32(body))).ljust(SECTOR, b"\0")
 
 
-def parse_heartbeat_sector(data: bytes) -> Optional[HeartbeatRecord]:
+def parse_heartbeat_sector(data: bytes) -> HeartbeatRecord | None:
     """The record in one sector; None for a never-written (all-zero) sector.
 
     Raises ParseError for a foreign or damaged sector.
@@ -137,7 +137,7 @@ def _aligned(size: int):
     return mmap.mmap(-1, size)
 
 
-def read_heartbeat(device: str, slot: int, offset: int = 0) -> Optional[HeartbeatRecord]:
+def read_heartbeat(device: str, slot: int, offset: int = 0) -> HeartbeatRecord | None:
     fd = _open(device, os.O_RDONLY)
     try:
         buf = _aligned(SECTOR)
@@ -148,7 +148,7 @@ def read_heartbeat(device: str, slot: int, offset: int = 0) -> Optional[Heartbea
 
 
 def write_heartbeat(device: str, slot: int, node: str, counter: int, offset: int = 0,
-                    now: Optional[float] = None) -> None:
+                    now: float | None = None) -> None:
     fd = _open(device, os.O_WRONLY | getattr(os, "O_DSYNC", 0))
     try:
         buf = _aligned(SECTOR)

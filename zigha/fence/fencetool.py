@@ -10,7 +10,7 @@ function is unchanged since 2009-05, so cluster 3.0.12 / RHEL 6 prints the same)
     victim now    1
     master nodeid 2
     wait state    fencing
-    members       2 3 
+    members       2 3
 
     all nodes                                          <- only with -n
     nodeid 1 member 0 victim 1 last fence master 0 how none
@@ -40,7 +40,7 @@ derived from the C source.  The parser therefore tolerates extra blanks, extra
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -89,7 +89,7 @@ class FenceDomain:
     victim_count: int
     victim_now: int
     master_nodeid: int
-    wait_state: Optional[str] = None
+    wait_state: str | None = None
     members: tuple[int, ...] = ()
     nodes: tuple[FenceNodeInfo, ...] = ()
 
@@ -100,7 +100,7 @@ class FenceDomain:
             return tuple(n.nodeid for n in self.nodes if n.victim)
         return (self.victim_now,) if self.victim_now else ()
 
-    def node(self, nodeid: int) -> Optional[FenceNodeInfo]:
+    def node(self, nodeid: int) -> FenceNodeInfo | None:
         for info in self.nodes:
             if info.nodeid == nodeid:
                 return info

@@ -7,7 +7,8 @@ persisted or printed.  Nothing here runs a process or touches a file.
 from __future__ import annotations
 
 import enum
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -46,8 +47,8 @@ class NodeConfig:
     name: str
     address: str
     tcp_ports: tuple[int, ...] = attrs.field(default=(), converter=tuple)
-    initiator: Optional[str] = None        # iSCSI initiator IQN (or address) seen on the target
-    heartbeat_slot: Optional[int] = None   # sector index on the heartbeat LUN (default: node id)
+    initiator: str | None = None        # iSCSI initiator IQN (or address) seen on the target
+    heartbeat_slot: int | None = None   # sector index on the heartbeat LUN (default: node id)
 
 
 @attrs.frozen
@@ -81,8 +82,8 @@ class WatchdogConfig:
     min_failures: int = 3
     probe_timeout: float = 1.0
     policy: Policy = Policy.SAFE
-    storage: Optional[StorageConfig] = None
-    heartbeat: Optional[HeartbeatConfig] = None
+    storage: StorageConfig | None = None
+    heartbeat: HeartbeatConfig | None = None
     state_dir: str = "/var/lib/zigha/fence"
     hook: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     syslog_address: str = "/dev/log"
@@ -100,11 +101,11 @@ class WatchdogConfig:
         """Longer than this between two observations breaks a run of failures."""
         return max(3 * self.interval, self.interval + 5.0)
 
-    def node(self, name: str) -> Optional[NodeConfig]:
+    def node(self, name: str) -> NodeConfig | None:
         return next((n for n in self.nodes if same_name(n.name, name)), None)
 
 
-def same_name(a: Optional[str], b: Optional[str]) -> bool:
+def same_name(a: str | None, b: str | None) -> bool:
     """fenced compares the override name with ``strcasecmp`` (fence/fenced/recover.c)."""
     return a is not None and b is not None and a.lower() == b.lower()
 
@@ -115,9 +116,9 @@ class NodeObservation:
 
     name: str
     probes: tuple[tuple[str, ProbeResult], ...] = attrs.field(default=(), converter=tuple)
-    member: Optional[bool] = None          # cman status letter M; None: unknown
+    member: bool | None = None          # cman status letter M; None: unknown
     storage: Evidence = Evidence.UNKNOWN   # iSCSI session on the target
-    heartbeat_counter: Optional[int] = None
+    heartbeat_counter: int | None = None
 
     @property
     def answered(self) -> bool:
@@ -134,20 +135,20 @@ class Observation:
     """One poll: the cluster as this node sees it, and every watched node."""
 
     at: float                                   # wall clock (time.time()) when complete
-    local_node: Optional[str]
-    quorate: Optional[bool]
+    local_node: str | None
+    quorate: bool | None
     override_pending: bool                      # fenced's override FIFO exists
-    victim_now: Optional[str]                   # name fenced is fencing now (master only)
+    victim_now: str | None                   # name fenced is fencing now (master only)
     victims: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     nodes: tuple[NodeObservation, ...] = attrs.field(default=(), converter=tuple)
-    started_at: Optional[float] = None          # when the probes were sent (default: at)
+    started_at: float | None = None          # when the probes were sent (default: at)
 
     @property
     def since(self) -> float:
         """When this poll's probes went out: a silence is counted from there."""
         return self.at if self.started_at is None else self.started_at
 
-    def node(self, name: str) -> Optional[NodeObservation]:
+    def node(self, name: str) -> NodeObservation | None:
         return next((n for n in self.nodes if same_name(n.name, name)), None)
 
 
@@ -165,12 +166,12 @@ class Outage:
     node: str
     started_at: float
     last_at: float
-    streak_started_at: Optional[float] = None
+    streak_started_at: float | None = None
     streak: int = 0
-    acked_at: Optional[float] = None
+    acked_at: float | None = None
     fence_done_seen: bool = False
-    heartbeat_counter: Optional[int] = None
-    heartbeat_since: Optional[float] = None
+    heartbeat_counter: int | None = None
+    heartbeat_since: float | None = None
     notified: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,7 +180,7 @@ class Outage:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Outage":
+    def from_dict(cls, data: Mapping[str, Any]) -> Outage:
         names = {a.name for a in attrs.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -190,10 +191,10 @@ class WatchdogState:
 
     outages: tuple[Outage, ...] = attrs.field(default=(), converter=tuple)
 
-    def outage(self, name: str) -> Optional[Outage]:
+    def outage(self, name: str) -> Outage | None:
         return next((o for o in self.outages if same_name(o.node, name)), None)
 
-    def with_outage(self, name: str, outage: Optional[Outage]) -> "WatchdogState":
+    def with_outage(self, name: str, outage: Outage | None) -> WatchdogState:
         rest = [o for o in self.outages if not same_name(o.node, name)]
         if outage is not None:
             rest.append(outage)
@@ -203,5 +204,5 @@ class WatchdogState:
         return {"version": 1, "outages": [o.to_dict() for o in self.outages]}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "WatchdogState":
+    def from_dict(cls, data: Mapping[str, Any]) -> WatchdogState:
         return cls(tuple(Outage.from_dict(o) for o in data.get("outages", ())))

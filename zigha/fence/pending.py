@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 import stat
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import attrs
 
 from zigha.errors import ZighaError
-from zigha.fence.fencetool import FenceDomain, FencedNotRunningError, fence_tool_ls
+from zigha.fence.fencetool import FencedNotRunningError, FenceDomain, fence_tool_ls
 
 DEFAULT_OVERRIDE_PATH = "/var/run/cluster/fenced_override"
 
@@ -70,13 +70,13 @@ class NodeView:
 class FenceStatus:
     """Everything ``zigha fence status`` shows."""
 
-    local_node: Optional[str]
-    quorate: Optional[bool]
+    local_node: str | None
+    quorate: bool | None
     override_pending: bool
     fenced_running: bool
-    victim_now: Optional[str]
-    master_nodeid: Optional[int]
-    wait_state: Optional[str]
+    victim_now: str | None
+    master_nodeid: int | None
+    wait_state: str | None
     nodes: tuple[NodeView, ...] = ()
 
     @property
@@ -84,7 +84,7 @@ class FenceStatus:
         return tuple(n.name for n in self.nodes if n.victim)
 
     @property
-    def pending_for(self) -> Optional[str]:
+    def pending_for(self) -> str | None:
         """The node fence_ack_manual would act on now, or None."""
         return self.victim_now if self.override_pending else None
 
@@ -96,8 +96,8 @@ class FenceStatus:
         return data
 
 
-def combine(cman_nodes: Any, domain: Optional[FenceDomain], *, local_node: Optional[str],
-            quorate: Optional[bool], pending: bool) -> FenceStatus:
+def combine(cman_nodes: Any, domain: FenceDomain | None, *, local_node: str | None,
+            quorate: bool | None, pending: bool) -> FenceStatus:
     """Join cman's node list (names, membership) with fenced's domain (victims). Pure."""
     names = {n.nodeid: n.name for n in cman_nodes}
     victim_ids = set(domain.victims) if domain else set()
@@ -127,7 +127,7 @@ def fence_status(*, runner: Any = None, override_path: str = DEFAULT_OVERRIDE_PA
     status = cman_status(runner=runner, timeout=timeout)
     nodes = cman_nodes(runner=runner, timeout=timeout)
     try:
-        domain: Optional[FenceDomain] = fence_tool_ls(runner=runner, timeout=timeout)
+        domain: FenceDomain | None = fence_tool_ls(runner=runner, timeout=timeout)
     except FencedNotRunningError:
         domain = None
     return combine(nodes, domain, local_node=status.node_name, quorate=status.quorate,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import socket
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any
 
 from zigha.errors import CommandError
 from zigha.fence.model import NodeConfig, ProbeResult
@@ -53,7 +53,7 @@ def tcp_probe(address: str, port: int, timeout: float = 1.0) -> ProbeResult:
 
 
 def probe_node(node: NodeConfig, default_ports: tuple[int, ...] = (), timeout: float = 1.0,
-               runner: Any = None, pool: Optional[ThreadPoolExecutor] = None,
+               runner: Any = None, pool: ThreadPoolExecutor | None = None,
                ) -> tuple[tuple[str, ProbeResult], ...]:
     """ICMP plus every TCP port, in parallel; returns (probe name, result) pairs."""
     ports = node.tcp_ports or default_ports

@@ -25,7 +25,7 @@ When 1–6 hold and 7 does not, the result is a NOTIFY (once per outage and reas
 from __future__ import annotations
 
 import enum
-from typing import Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -67,8 +67,8 @@ class Action:
     kind: ActionKind
     node: str
     checks: tuple[Check, ...] = attrs.field(default=(), converter=tuple)
-    warning: Optional[str] = None
-    code: Optional[str] = None   # notification reason code (one notification per outage)
+    warning: str | None = None
+    code: str | None = None   # notification reason code (one notification per outage)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -102,8 +102,8 @@ def _is_victim(obs: Observation, name: str) -> bool:
     return same_name(obs.victim_now, name) or any(same_name(v, name) for v in obs.victims)
 
 
-def _fold_node(outage: Optional[Outage], node: NodeObservation, obs: Observation,
-               config: WatchdogConfig) -> Optional[Outage]:
+def _fold_node(outage: Outage | None, node: NodeObservation, obs: Observation,
+               config: WatchdogConfig) -> Outage | None:
     """Advance one node's outage record by one observation."""
     if node.answered:
         return None  # the node is back: the outage is over
@@ -145,7 +145,7 @@ def fold(state: WatchdogState, obs: Observation, config: WatchdogConfig) -> Watc
     return state
 
 
-def heartbeat_evidence(outage: Optional[Outage], obs: Observation,
+def heartbeat_evidence(outage: Outage | None, obs: Observation,
                        config: WatchdogConfig) -> Evidence:
     """ACTIVE while the counter moves; INACTIVE once unchanged for ``stale_after`` s."""
     if config.heartbeat is None or outage is None or outage.heartbeat_counter is None:
@@ -157,8 +157,8 @@ def heartbeat_evidence(outage: Optional[Outage], obs: Observation,
     return Evidence.ACTIVE
 
 
-def _independent_check(node: NodeObservation, outage: Optional[Outage], obs: Observation,
-                       config: WatchdogConfig) -> tuple[Check, Optional[str]]:
+def _independent_check(node: NodeObservation, outage: Outage | None, obs: Observation,
+                       config: WatchdogConfig) -> tuple[Check, str | None]:
     """The storage-path check and, when it fails, the notification code."""
     storage = node.storage if config.storage is not None else Evidence.UNKNOWN
     heartbeat = heartbeat_evidence(outage, obs, config)

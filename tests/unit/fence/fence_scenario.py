@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Callable, Optional
+from typing import Callable
 
 from zigha.fence.model import (
     Evidence,
@@ -34,9 +34,9 @@ def config(policy: Policy = Policy.SAFE, storage: bool = True, **kw) -> Watchdog
     )
 
 
-def node(name: str, *, up: bool = True, member: Optional[bool] = True,
-         storage: Evidence = Evidence.ACTIVE, icmp: Optional[ProbeResult] = None,
-         tcp: Optional[ProbeResult] = None, heartbeat: Optional[int] = None) -> NodeObservation:
+def node(name: str, *, up: bool = True, member: bool | None = True,
+         storage: Evidence = Evidence.ACTIVE, icmp: ProbeResult | None = None,
+         tcp: ProbeResult | None = None, heartbeat: int | None = None) -> NodeObservation:
     default = ProbeResult.ANSWERED if up else ProbeResult.SILENT
     return NodeObservation(
         name=name,
@@ -47,8 +47,8 @@ def node(name: str, *, up: bool = True, member: Optional[bool] = True,
     )
 
 
-def observation(at: float, *nodes: NodeObservation, local: str = H2, quorate: Optional[bool] = True,
-                pending: bool = False, victim: Optional[str] = None,
+def observation(at: float, *nodes: NodeObservation, local: str = H2, quorate: bool | None = True,
+                pending: bool = False, victim: str | None = None,
                 victims: tuple = ()) -> Observation:
     if victim and not victims:
         victims = (victim,)
@@ -57,9 +57,10 @@ def observation(at: float, *nodes: NodeObservation, local: str = H2, quorate: Op
 
 
 def run(cfg: WatchdogConfig, world: Callable[[float], Observation], until: float,
-        state: WatchdogState = WatchdogState(), start: float = 0.0,
+        state: WatchdogState | None = None, start: float = 0.0,
         ) -> tuple[list[tuple[float, Decision]], WatchdogState]:
     """Poll ``world`` every ``cfg.interval`` from ``start`` to ``until`` (inclusive)."""
+    state = state or WatchdogState()
     out = []
     t = start
     while t <= until + 1e-9:
@@ -70,7 +71,7 @@ def run(cfg: WatchdogConfig, world: Callable[[float], Observation], until: float
     return out, state
 
 
-def acks(decisions, name: Optional[str] = None) -> list[float]:
+def acks(decisions, name: str | None = None) -> list[float]:
     return [t for t, d in decisions for a in d.actions
             if a.kind is ActionKind.ACK and (name is None or a.node == name)]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fence_tool_text import fence_ls, h1_done, h1_pending
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fence_tool_text import fence_ls, h1_done, h1_pending
 from zigha.errors import ParseError
 from zigha.fence.fencetool import parse_fence_tool_ls
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from fence_scenario import H1, H2, H3, config, restart
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fence_scenario import H1, H2, H3, config, restart
 from zigha.fence.model import (
-    Evidence, HeartbeatConfig, NodeObservation, Observation, Policy, ProbeResult, same_name,
+    Evidence,
+    HeartbeatConfig,
+    NodeObservation,
+    Observation,
+    Policy,
+    ProbeResult,
+    same_name,
 )
 from zigha.fence.watchdog import ActionKind, decide
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 import random
 
 from fence_scenario import (
-    H1, H2, H3, acks, config, node, notes, observation, restart, run,
+    H1,
+    H2,
+    H3,
+    acks,
+    config,
+    node,
+    notes,
+    observation,
+    restart,
+    run,
 )
+
 from zigha.fence.model import Evidence, HeartbeatConfig, Policy, ProbeResult, WatchdogState
 from zigha.fence.watchdog import NETWORK_ONLY_WARNING, ActionKind, decide
 
@@ -44,9 +54,10 @@ def test_truly_dead_node_is_acknowledged_once_within_the_grace_period():
 def test_fenced_keeps_waiting_after_ack_but_no_second_ack():
     # the override was not taken (unconfirmed): fenced still lists h1 as victim
     cfg = config()
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.INACTIVE), node(H2), node(H3),
-        pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.INACTIVE), node(H2), node(H3),
+            pending=True, victim=H1)
     decisions, state = run(cfg, world, until=300)
     assert len(acks(decisions)) == 1
     assert state.outage(H1).acked_at is not None
@@ -54,9 +65,10 @@ def test_fenced_keeps_waiting_after_ack_but_no_second_ack():
 
 def test_node_cut_off_from_network_but_on_storage_is_never_acknowledged():
     cfg = config()
-    world = lambda t: observation(
-        t, node(H1, up=False, member=t < TOKEN, storage=Evidence.ACTIVE), node(H2), node(H3),
-        pending=t >= FENCE, victim=H1 if t >= FENCE else None)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=t < TOKEN, storage=Evidence.ACTIVE), node(H2), node(H3),
+            pending=t >= FENCE, victim=H1 if t >= FENCE else None)
     decisions, _ = run(cfg, world, until=600)
     assert acks(decisions) == []
     assert [(n, c) for _, n, c in notes(decisions)] == [(H1, "still-on-storage")]
@@ -64,27 +76,30 @@ def test_node_cut_off_from_network_but_on_storage_is_never_acknowledged():
 
 def test_cut_off_node_with_fresh_heartbeat_is_never_acknowledged():
     cfg = config(storage=False, heartbeat=HeartbeatConfig("/dev/sdb", stale_after=10))
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN, heartbeat=int(t)),
-        node(H2), node(H3), pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN, heartbeat=int(t)),
+            node(H2), node(H3), pending=True, victim=H1)
     decisions, _ = run(cfg, world, until=300)
     assert acks(decisions) == []
 
 
 def test_stale_heartbeat_is_evidence_enough():
     cfg = config(storage=False, heartbeat=HeartbeatConfig("/dev/sdb", stale_after=10))
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN, heartbeat=41),
-        node(H2), node(H3), pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN, heartbeat=41),
+            node(H2), node(H3), pending=True, victim=H1)
     decisions, _ = run(cfg, world, until=60)
     assert acks(decisions) == [10.0]
 
 
 def test_heartbeat_never_written_is_not_evidence():
     cfg = config(storage=False, heartbeat=HeartbeatConfig("/dev/sdb", stale_after=10))
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN, heartbeat=None),
-        node(H2), node(H3), pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN, heartbeat=None),
+            node(H2), node(H3), pending=True, victim=H1)
     decisions, _ = run(cfg, world, until=60)
     assert acks(decisions) == []
     assert {c for _, _, c in notes(decisions)} == {"evidence-unknown"}
@@ -109,20 +124,22 @@ def test_thirty_percent_packet_loss_on_a_live_node_never_acks():
 def test_thirty_percent_loss_with_unknown_storage_never_acks():
     rng = random.Random(11)
     cfg = config()
-    world = lambda t: observation(
-        t, node(H1, member=False, storage=Evidence.UNKNOWN,
-                icmp=ProbeResult.SILENT if rng.random() < 0.3 else ProbeResult.ANSWERED,
-                tcp=ProbeResult.SILENT if rng.random() < 0.3 else ProbeResult.ANSWERED),
-        node(H2), node(H3), pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, member=False, storage=Evidence.UNKNOWN,
+                    icmp=ProbeResult.SILENT if rng.random() < 0.3 else ProbeResult.ANSWERED,
+                    tcp=ProbeResult.SILENT if rng.random() < 0.3 else ProbeResult.ANSWERED),
+            node(H2), node(H3), pending=True, victim=H1)
     decisions, _ = run(cfg, world, until=3600)
     assert acks(decisions) == []
 
 
 def test_busy_node_still_in_cman_is_never_acknowledged():
     cfg = config()
-    world = lambda t: observation(
-        t, node(H1, up=False, member=True, storage=Evidence.INACTIVE), node(H2), node(H3),
-        pending=True, victim=H1)   # even with a (bogus) pending fence for it
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=True, storage=Evidence.INACTIVE), node(H2), node(H3),
+            pending=True, victim=H1)   # even with a (bogus) pending fence for it
     decisions, _ = run(cfg, world, until=600)
     assert acks(decisions) == []
     assert notes(decisions) == []
@@ -130,19 +147,21 @@ def test_busy_node_still_in_cman_is_never_acknowledged():
 
 def test_inquorate_node_never_acknowledges():
     cfg = config()
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.INACTIVE), node(H2),
-        node(H3, up=False, member=False, storage=Evidence.INACTIVE),
-        quorate=False, pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.INACTIVE), node(H2),
+            node(H3, up=False, member=False, storage=Evidence.INACTIVE),
+            quorate=False, pending=True, victim=H1)
     decisions, _ = run(cfg, world, until=600)
     assert acks(decisions) == []
 
 
 def test_local_node_is_never_acknowledged():
     cfg = config(policy=Policy.NETWORK_ONLY)
-    world = lambda t: observation(
-        t, node(H1), node(H2, up=False, member=False, storage=Evidence.INACTIVE), node(H3),
-        local=H2, pending=True, victim=H2)
+    def world(t):
+        return observation(
+            t, node(H1), node(H2, up=False, member=False, storage=Evidence.INACTIVE), node(H3),
+            local=H2, pending=True, victim=H2)
     decisions, _ = run(cfg, world, until=600)
     assert acks(decisions) == []
 
@@ -152,9 +171,10 @@ def test_restart_mid_outage_does_not_ack_twice():
     first, state = run(cfg, lambda t: dead_h1(t), until=30)
     assert len(acks(first)) == 1
     # still a victim (e.g. the override was not taken): a restarted watchdog must not re-ack
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.INACTIVE), node(H2), node(H3),
-        pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.INACTIVE), node(H2), node(H3),
+            pending=True, victim=H1)
     second, _ = run(cfg, world, start=32, until=300, state=restart(state))
     assert acks(second) == []
 
@@ -205,9 +225,10 @@ def test_new_outage_detected_while_watchdog_was_down():
 
 def test_network_only_policy_acks_with_the_warning():
     cfg = config(policy=Policy.NETWORK_ONLY, storage=False)
-    world = lambda t: observation(
-        t, node(H1, up=False, member=t < TOKEN, storage=Evidence.UNKNOWN), node(H2), node(H3),
-        pending=t >= FENCE, victim=H1 if t >= FENCE else None)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=t < TOKEN, storage=Evidence.UNKNOWN), node(H2), node(H3),
+            pending=t >= FENCE, victim=H1 if t >= FENCE else None)
     decisions, _ = run(cfg, world, until=60)
     assert len(acks(decisions)) == 1
     ack = [a for _, d in decisions for a in d.actions if a.kind is ActionKind.ACK][0]
@@ -216,18 +237,20 @@ def test_network_only_policy_acks_with_the_warning():
 
 def test_network_only_still_refuses_a_node_known_to_be_on_storage():
     cfg = config(policy=Policy.NETWORK_ONLY)
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.ACTIVE), node(H2), node(H3),
-        pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.ACTIVE), node(H2), node(H3),
+            pending=True, victim=H1)
     decisions, _ = run(cfg, world, until=60)
     assert acks(decisions) == []
 
 
 def test_safe_policy_without_independent_path_notifies_once_and_never_acks():
     cfg = config(storage=False)
-    world = lambda t: observation(
-        t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN), node(H2), node(H3),
-        pending=True, victim=H1)
+    def world(t):
+        return observation(
+            t, node(H1, up=False, member=False, storage=Evidence.UNKNOWN), node(H2), node(H3),
+            pending=True, victim=H1)
     decisions, _ = run(cfg, world, until=600)
     assert acks(decisions) == []
     assert [(n, c) for _, n, c in notes(decisions)] == [(H1, "no-independent-path")]
