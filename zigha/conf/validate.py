@@ -47,7 +47,8 @@ def load_schema(path: str) -> Any:
 
 
 def _load(path: str) -> tuple:
-    """(compiled RelaxNG, structural rules) for ``path``, cached by mtime."""
+    """(compiled RelaxNG, function returning the structural rules) for ``path``,
+    cached by mtime."""
     from lxml import etree
 
     from zigha import xmlutil
@@ -66,7 +67,14 @@ def _load(path: str) -> tuple:
         compiled = etree.RelaxNG(tree)
     except etree.RelaxNGParseError as exc:
         raise ConfigError(f"not a usable RelaxNG schema: {exc}", file=path) from exc
-    _schemas[path] = (stamp, (compiled, compile_rules(tree.getroot())))
+    rules: dict = {}  # filled on first need: only an invalid document needs the table
+
+    def table() -> dict:
+        if not rules:
+            rules.update(compile_rules(tree.getroot()))
+        return rules
+
+    _schemas[path] = (stamp, (compiled, table))
     return _schemas[path][1]
 
 
@@ -88,7 +96,7 @@ def schema_findings(root: Any, schema_path: str) -> list:
     """
     from zigha.conf.schema_walk import walk
 
-    relaxng, rules = _load(schema_path)
+    relaxng, table = _load(schema_path)
     if relaxng.validate(root.getroottree()):
         return []
     native = []
@@ -96,7 +104,7 @@ def schema_findings(root: Any, schema_path: str) -> list:
         # libxml2 gives line 0 for some interleave errors; point at the root then
         line = entry.line or root.sourceline or None
         native.append(Finding("error", "schema", entry.message, entry.path or None, line))
-    detailed = walk(root, rules)
+    detailed = walk(root, table())
     places = {f.path for f in detailed} | {f.line for f in detailed}
     specific = [f for f in native if not _VAGUE.search(f.message)
                 and f.path not in places and f.line not in places
