@@ -36,6 +36,9 @@ CLUSTER_CONF = """<?xml version="1.0"?>
       <ip address="fd00:3::1"/>
       <zigha-postfix name="mx" config_dir="{conf}"/>
     </service>
+    <service name="noip">
+      <zigha-postfix name="lonely" config_dir="{conf}"/>
+    </service>
   </rm>
 </cluster>
 """
@@ -48,7 +51,7 @@ mydestination =
 queue_directory = {spool}
 data_directory = {data}
 inet_interfaces = 127.0.3.9
-inet_protocols = all
+inet_protocols = ipv4
 smtpd_banner = $myhostname ESMTP zigha-test
 alias_maps =
 alias_database =
@@ -167,6 +170,7 @@ def test_lifecycle_binds_exactly_the_service_ips(site):
     main = (generated / "main.cf").read_text()
     assert "inet_interfaces = 127.0.3.1, 127.0.3.2, fd00:3::1" in main
     assert f"header_checks = regexp:{site.conf}/header_checks" in main
+    assert "inet_protocols = ipv4, ipv6" in main  # the IPv6 service address needs it
     assert main.splitlines()[-1].startswith("# rgmanager-sha1 ")
 
     assert rg(site, "start").returncode == 0
@@ -229,6 +233,13 @@ def test_stale_pid_of_another_program_is_never_signalled(site):
     finally:
         other.kill()
         other.wait()
+
+
+def test_service_without_ip_refuses_to_start(site):
+    result = rg(site, "start", name="lonely", service="noip")
+    assert result.returncode == 1
+    assert "No IP Addresses Found" in result.stderr
+    assert not site.box.pid_file(TYPE, "lonely").exists()
 
 
 # -- §6.4 validate-all, alternate_config_directories, readable errors ----------------------------

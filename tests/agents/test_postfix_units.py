@@ -102,6 +102,13 @@ def test_set_parameters_and_unbind_hosts():
     assert "  -o syslog_name=postfix/submission" in unbound
 
 
+def test_protocols_are_extended_only_when_an_address_needs_it():
+    assert pc.protocols_for({}, ["fd00::1"]) is None
+    assert pc.protocols_for({"inet_protocols": "ipv4"}, ["10.0.0.1"]) is None
+    assert pc.protocols_for({"inet_protocols": "ipv4"}, ["10.0.0.1", "fd00::1"]) == "ipv4, ipv6"
+    assert pc.protocols_for({"inet_protocols": "ipv6"}, ["10.0.0.1"]) == "ipv6, ipv4"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="abc_ =$\n\t{}#:,inet smtpd", max_size=200))
 def test_fuzz_config_helpers_never_raise(text):

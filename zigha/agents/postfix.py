@@ -254,7 +254,11 @@ class PostfixAgent(Agent):
             master = handle.read()
         for variable in ("${config_directory}", "$(config_directory)", "$config_directory"):
             main = main.replace(variable, setup.config_dir)
-        main = pc.set_parameters(main, {"inet_interfaces": ", ".join(setup.ips)})
+        values = {"inet_interfaces": ", ".join(setup.ips)}
+        protocols = pc.protocols_for(pc.parse_main_cf(main), setup.ips)
+        if protocols is not None:
+            values["inet_protocols"] = protocols
+        main = pc.set_parameters(main, values)
         for name, text in (("main.cf", main), ("master.cf", pc.unbind_inet_hosts(master))):
             path = os.path.join(ctx.generated_dir, name)
             source = os.path.join(setup.config_dir, name)

@@ -36,6 +36,7 @@ DEFAULTS = {
     "alternate_config_directories": "",
     "multi_instance_directories": "",
     "mail_owner": "postfix",
+    "inet_protocols": "all",
 }
 _LIST_SPLIT = re.compile(r"[\s,]+")
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|\(([A-Za-z0-9_]+)\)|([A-Za-z0-9_]+))")
@@ -154,6 +155,18 @@ def unbind_inet_hosts(text: str) -> str:
             raw = port + raw[len(fields[0]):]
         out.append(raw)
     return "\n".join(out) + "\n"
+
+
+def protocols_for(params: Dict[str, str], addresses: Sequence[str]) -> Optional[str]:
+    """A new ``inet_protocols`` value when the current one lacks the family of one of
+    ``addresses`` (postfix refuses an IPv6 ``inet_interfaces`` under ``ipv4`` only), else
+    ``None``.  Families are only added: inet_protocols also governs outgoing mail."""
+    current = [p.lower() for p in split_list(get(params, "inet_protocols") or "all")]
+    if "all" in current:
+        return None
+    needed = {"ipv6" if ":" in a else "ipv4" for a in addresses}
+    missing = sorted(needed - set(current))
+    return ", ".join(current + missing) if missing else None
 
 
 def smtp_targets(main_params: Dict[str, str], master_text: str,
