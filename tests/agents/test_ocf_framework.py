@@ -271,3 +271,21 @@ def test_cli_install_list_metadata_uninstall(tmp_path, capsys):
     assert main(["agents", "uninstall", "--prefix", str(tmp_path)]) == 0
     assert "removed" in capsys.readouterr().out
     assert not (tmp_path / "usr/lib/ocf/resource.d/zigha/httpd").exists()
+
+
+def test_install_follows_the_rhel61_schema_symlink_and_restores_it(reference, tmp_path):
+    # RHEL 6.1+: /usr/share/cluster/cluster.rng -> /var/lib/cluster/cluster.rng
+    (tmp_path / "var/lib/cluster").mkdir(parents=True)
+    (tmp_path / "usr/share/cluster").mkdir(parents=True)
+    original = (reference / "cluster.rng").read_text()
+    (tmp_path / "var/lib/cluster/cluster.rng").write_text(original)
+    os.symlink("/var/lib/cluster/cluster.rng", tmp_path / "usr/share/cluster/cluster.rng")
+    first = install.install(prefix=str(tmp_path))
+    assert first["schema"] == str(tmp_path / "var/lib/cluster/cluster.rng")
+    once = (tmp_path / "var/lib/cluster/cluster.rng").read_text()
+    install.install(prefix=str(tmp_path))
+    assert (tmp_path / "var/lib/cluster/cluster.rng").read_text() == once   # idempotent
+    assert '<define name="ZIGHA-HTTPD">' in once and '<ref name="ZIGHA-HTTPD"/>' in once
+    assert os.path.islink(tmp_path / "usr/share/cluster/cluster.rng")
+    assert install.uninstall(prefix=str(tmp_path))["schema_action"] == "restored"
+    assert (tmp_path / "var/lib/cluster/cluster.rng").read_text() == original
