@@ -289,3 +289,19 @@ def test_install_follows_the_rhel61_schema_symlink_and_restores_it(reference, tm
     assert os.path.islink(tmp_path / "usr/share/cluster/cluster.rng")
     assert install.uninstall(prefix=str(tmp_path))["schema_action"] == "restored"
     assert (tmp_path / "var/lib/cluster/cluster.rng").read_text() == original
+
+
+def test_checkout_launcher_finds_an_interpreter_for_its_dependencies(tmp_path):
+    from zigha.ocf import launch
+
+    site_dir = tmp_path / "venv/lib/python3.99/site-packages"
+    for name in ("attrs", "sh"):
+        (site_dir / name).mkdir(parents=True)
+    (tmp_path / "venv/bin").mkdir()
+    python = tmp_path / "venv/bin/python3.99"
+    python.write_text("#!/bin/sh\n")
+    python.chmod(0o755)
+    assert launch._interpreter_of(str(site_dir)) == str(python)
+    assert launch._interpreter_of(str(tmp_path / "none/lib/python3.1/site-packages")) is None
+    found = launch._site_dirs_with_dependencies("3.*")
+    assert all(os.path.isdir(os.path.join(d, "attrs")) for d in found)

@@ -48,21 +48,22 @@ def missing_dependencies() -> list:
     return [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
 
 
-def _site_dirs_with_dependencies() -> list:
-    """Site directories that hold attrs and sh, in the usual places an interpreter of the
-    same X.Y keeps them: /usr/local, the root user's pyenv, a venv beside the checkout."""
+def _site_dirs_with_dependencies(version: str) -> list:
+    """Site directories holding attrs and sh for Python ``version`` (a glob such as
+    ``3.11`` or ``3.*``), in the usual places: /usr/local, the user's pyenv, a venv
+    beside the checkout, /opt (CI tool caches)."""
     import glob
     import pwd
 
-    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     home = pwd.getpwuid(os.getuid()).pw_dir
     checkout = os.path.dirname(sys.modules["zigha"].__path__[0])
     patterns = [f"/usr/local/lib/python{version}/dist-packages",
                 f"/usr/local/lib/python{version}/site-packages",
-                f"{home}/.pyenv/versions/{version}*/lib/python{version}/site-packages",
+                f"{home}/.pyenv/versions/*/lib/python{version}/site-packages",
                 f"{checkout}/.venv/lib/python{version}/site-packages",
                 f"{checkout}/venv/lib/python{version}/site-packages",
-                f"/opt/*/lib/python{version}/site-packages"]
+                f"/opt/*/lib/python{version}/site-packages",
+                f"/opt/hostedtoolcache/Python/*/x64/lib/python{version}/site-packages"]
     found = []
     for pattern in patterns:
         for directory in sorted(glob.glob(pattern), reverse=True):
@@ -71,14 +72,23 @@ def _site_dirs_with_dependencies() -> list:
     return found
 
 
+def _interpreter_of(site_dir: str):
+    """``<prefix>/bin/pythonX.Y`` for ``<prefix>/lib/pythonX.Y/site-packages``."""
+    lib = os.path.dirname(site_dir)
+    prefix = os.path.dirname(os.path.dirname(lib))
+    candidate = os.path.join(prefix, "bin", os.path.basename(lib))
+    return candidate if os.access(candidate, os.X_OK) else None
+
+
 def ensure_dependencies() -> list:
     """Make attrs and sh importable; returns what is still missing.
 
     An installed launcher has their directories on ``sys.path`` already.  A launcher run
     from a checkout (``agents/httpd``) by an interpreter started with ``-S`` first gets
     its own site directories back (``site.main()``), then the first site directory of
-    the same Python version that holds them (:func:`_site_dirs_with_dependencies`).
-    Only the actions that start processes pay for this.
+    the same Python version that holds them.  Failing that, it re-executes itself with
+    the interpreter owning such a directory for another version (once).  Only the
+    actions that start processes pay for this.
     """
     missing = missing_dependencies()
     if missing and sys.flags.no_site:
@@ -87,9 +97,16 @@ def ensure_dependencies() -> list:
         site.main()
         missing = missing_dependencies()
     if missing:
-        for directory in _site_dirs_with_dependencies()[:1]:
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        for directory in _site_dirs_with_dependencies(version)[:1]:
             sys.path.append(directory)
         missing = missing_dependencies()
+    if missing and not os.environ.get("ZIGHA_OCF_REEXEC"):
+        for directory in _site_dirs_with_dependencies("3.*"):
+            python = _interpreter_of(directory)
+            if python:
+                os.execve(python, [python, "-I", os.path.abspath(sys.argv[0]), *sys.argv[1:]],
+                          {**os.environ, "ZIGHA_OCF_REEXEC": "1"})
     return missing
 
 
