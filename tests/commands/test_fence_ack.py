@@ -95,7 +95,8 @@ def test_other_victim_runs_nothing(fake_runner, fifo):
         victim_now=3, nodes=[(1, 0, 1, 0, "none"), (3, 0, 1, 0, "none")]))
     result = fence_ack_manual("h1.zigsow.net", runner=fake_runner, override_path=fifo)
     assert result.outcome is AckOutcome.NOT_VICTIM
-    assert "node id 3" in result.message
+    assert "fencing h3.zigsow.net now" in result.message
+    assert result.victim_now == "h3.zigsow.net"
 
 
 def test_tool_that_never_finds_the_fifo_is_bounded(fake_runner, fifo):

@@ -13,6 +13,7 @@ from fence_tool_text import h1_done, h1_pending  # noqa: E402
 
 from zigha.fence.config import load_state, parse_config  # noqa: E402
 from zigha.fence.daemon import Watchdog, syslog_logger  # noqa: E402
+from zigha.fence.watchdog import ActionKind  # noqa: E402
 from zigha.testing import CannedRunner  # noqa: E402
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "fence"
@@ -26,6 +27,7 @@ def conf(tmp_path, extra="") -> str:
 interval = 2
 grace = 0
 min_failures = 1
+notify_after = 0
 tcp_ports =
 state_dir = {tmp_path}/state
 hook = notify-admin
@@ -150,3 +152,24 @@ def test_decisions_go_to_the_injected_syslog_address(tmp_path, fifo):
     assert "left the shared storage" in text
     assert "acknowledgement confirmed" in text
     assert text.startswith("<")  # syslog priority prefix
+
+
+def test_heartbeat_path_writes_own_slot_and_acks_on_a_stale_peer(tmp_path, fifo):
+    from zigha.fence import evidence
+
+    lun = tmp_path / "hb-lun"
+    lun.write_bytes(bytes(4096))
+    evidence.write_heartbeat(str(lun), 1, "h1.zigsow.net", 77, now=0.0)  # h1's last beat
+    text = conf(tmp_path, f"override_path = {fifo}").replace(
+        "[storage]\ncommand = ssh h0 tgtadm\nformat = lines\n",
+        f"[heartbeat]\ndevice = {lun}\nstale_after = 6\n")
+    cfg = parse_config(text)
+    runner = canned("", [h1_pending()] * 3 + [h1_pending(), h1_pending(), h1_done()])
+    clock = iter(range(1000, 2000)).__next__
+    dog = Watchdog(cfg, runner=runner, clock=clock)
+    kinds = [[a.kind for a in dog.step(dog.observe()).actions] for _ in range(4)]
+    assert ActionKind.ACK not in kinds[0]            # counter seen once: not stale yet
+    assert any(ActionKind.ACK in k for k in kinds)    # unchanged for 6 s of our clock: stale
+    own = evidence.read_heartbeat(str(lun), 2)
+    assert own.node == "h2.zigsow.net" and own.counter == 4
+    assert evidence.read_heartbeat(str(lun), 1).counter == 77   # never writes others' slots

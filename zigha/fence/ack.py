@@ -76,8 +76,8 @@ class AckResult:
         return data
 
 
-def _resolve(node: str, runner: Any, timeout: float) -> tuple[Any, str]:
-    """cman's node row for ``node`` (case-insensitive) and the local node's name."""
+def _resolve(node: str, runner: Any, timeout: float) -> tuple[Any, dict[int, str]]:
+    """cman's node row for ``node`` (case-insensitive) and every node id's name."""
     from zigha.status import cman_nodes, cman_status
 
     local = cman_status(runner=runner, timeout=timeout).node_name
@@ -93,7 +93,7 @@ def _resolve(node: str, runner: Any, timeout: float) -> tuple[Any, str]:
         raise FenceError(f"{row.name} is a cman member: there is nothing to acknowledge")
     if not _SAFE_NAME.match(row.name):
         raise FenceError(f"{row.name!r}: fence_ack_manual would split or misread this name")
-    return row, local
+    return row, {r.nodeid: r.name for r in rows}
 
 
 def fence_ack_manual(
@@ -124,7 +124,7 @@ def fence_ack_manual(
 
     runner = runner or default_runner()
     start = clock()
-    row, _local = _resolve(node, runner, timeout)
+    row, names = _resolve(node, runner, timeout)
     if not override_pending(override_path, wait=fifo_wait, sleep=sleep, clock=clock):
         return AckResult(row.name, AckOutcome.NOT_PENDING,
                          f"fenced is not waiting for an override ({override_path} absent): "
@@ -132,10 +132,12 @@ def fence_ack_manual(
                          duration=clock() - start)
     domain = fence_tool_ls(runner=runner, timeout=timeout)
     if domain.victim_now != row.nodeid:
+        other = names.get(domain.victim_now, f"node id {domain.victim_now}") \
+            if domain.victim_now else None
         return AckResult(row.name, AckOutcome.NOT_VICTIM,
-                         f"fenced is fencing node id {domain.victim_now or 'none'}, "
+                         f"fenced is fencing {other or 'no node'} now, "
                          f"not {row.name} (id {row.nodeid})",
-                         victim_now=str(domain.victim_now or ""), duration=clock() - start)
+                         victim_now=other, duration=clock() - start)
     argv = ["fence_ack_manual", "-n", row.name]
     try:
         result = runner.run(argv, stdin=ANSWER, timeout=timeout)

@@ -111,6 +111,7 @@ def parse_config(text: str, path: str = "<config>") -> WatchdogConfig:
         interval=_number(main, "interval", 2.0, path, 0.2),
         grace=_number(main, "grace", 10.0, path),
         min_failures=int(_number(main, "min_failures", 3, path, 1)),
+        notify_after=_number(main, "notify_after", 30.0, path),
         probe_timeout=_number(main, "probe_timeout", 1.0, path, 0.1),
         policy=policy, storage=storage, heartbeat=heartbeat,
         state_dir=main.get("state_dir", "/var/lib/zigha/fence"),

@@ -80,6 +80,7 @@ class WatchdogConfig:
     interval: float = 2.0
     grace: float = 10.0
     min_failures: int = 3
+    notify_after: float = 30.0   # silence before "cannot acknowledge" is worth a notification
     probe_timeout: float = 1.0
     policy: Policy = Policy.SAFE
     storage: StorageConfig | None = None
@@ -172,6 +173,7 @@ class Outage:
     fence_done_seen: bool = False
     heartbeat_counter: int | None = None
     heartbeat_since: float | None = None
+    heartbeat_moved: bool = False
     notified: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def to_dict(self) -> dict[str, Any]:

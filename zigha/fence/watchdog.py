@@ -129,8 +129,12 @@ def _fold_node(outage: Outage | None, node: NodeObservation, obs: Observation,
             streak_started_at=outage.streak_started_at if outage.streak else obs.since,
         )
     counter = node.heartbeat_counter
-    if counter is None or counter != outage.heartbeat_counter or gap > config.max_gap:
-        outage = attrs.evolve(outage, heartbeat_counter=counter, heartbeat_since=obs.at)
+    if counter is None or gap > config.max_gap:
+        outage = attrs.evolve(outage, heartbeat_counter=counter, heartbeat_since=obs.at,
+                              heartbeat_moved=False)
+    elif counter != outage.heartbeat_counter:
+        outage = attrs.evolve(outage, heartbeat_counter=counter, heartbeat_since=obs.at,
+                              heartbeat_moved=outage.heartbeat_counter is not None)
     return attrs.evolve(outage, last_at=obs.at)
 
 
@@ -147,14 +151,15 @@ def fold(state: WatchdogState, obs: Observation, config: WatchdogConfig) -> Watc
 
 def heartbeat_evidence(outage: Outage | None, obs: Observation,
                        config: WatchdogConfig) -> Evidence:
-    """ACTIVE while the counter moves; INACTIVE once unchanged for ``stale_after`` s."""
+    """INACTIVE once the counter is unchanged for ``stale_after`` s of our clock; ACTIVE if
+    we saw it move since; UNKNOWN before we can tell (or never written, unreadable)."""
     if config.heartbeat is None or outage is None or outage.heartbeat_counter is None:
         return Evidence.UNKNOWN
     if outage.heartbeat_since is None:
         return Evidence.UNKNOWN
     if obs.at - outage.heartbeat_since >= config.heartbeat.stale_after:
         return Evidence.INACTIVE
-    return Evidence.ACTIVE
+    return Evidence.ACTIVE if outage.heartbeat_moved else Evidence.UNKNOWN
 
 
 def _independent_check(node: NodeObservation, outage: Outage | None, obs: Observation,
@@ -248,7 +253,10 @@ def decide(history: Sequence[Observation], config: WatchdogConfig,
         if action.kind is ActionKind.ACK and outage is not None:
             state = state.with_outage(node_config.name, attrs.evolve(outage, acked_at=latest.at))
         elif action.kind is ActionKind.NOTIFY and outage is not None:
-            if action.code in outage.notified:
+            began = outage.streak_started_at
+            silent_for = latest.at - began if began is not None else 0.0
+            if action.code in outage.notified or silent_for < config.notify_after:
+                # a dead node's session or heartbeat takes a while to go: no alarm yet
                 action = attrs.evolve(action, kind=ActionKind.NONE)
             else:
                 state = state.with_outage(node_config.name, attrs.evolve(
