@@ -65,7 +65,8 @@ def bench_parse(rounds: int = 7) -> None:
     split = timed(lambda: [line.split() for line in text.splitlines()], rounds)
     parse = timed(lambda: parse_ipvsadm_list(text), rounds)
     print(f"parse: ipvsadm -L -n, {SERVICES:,} services x 10 reals, "
-          f"{text.count(chr(10)):,} lines, {len(text):,} bytes ({rounds} rounds)")
+          f"{text.count(chr(10)):,} lines, {len(text):,} bytes ({rounds} rounds; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(f"  {'':42} {'best s':>8} {'median s':>9}")
     print(f"  {'bare line split (anchor)':42} {split[0]:8.3f} {split[1]:9.3f}")
     print(f"  {'zigha parse_ipvsadm_list':42} {parse[0]:8.3f} {parse[1]:9.3f}")

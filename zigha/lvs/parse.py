@@ -71,10 +71,10 @@ class _Lines:
         if not isinstance(text, str):
             raise ParseError("expected text", tool=tool, excerpt=repr(type(text)))
         self.tool = tool
-        self.items = [(n, line.rstrip()) for n, line in enumerate(text.splitlines(), 1)]
+        self.items = enumerate(text.splitlines(), 1)  # lines keep their blanks; split() drops them
 
     def error(self, message: str, number: int, line: str) -> ParseError:
-        return ParseError(message, tool=self.tool, line=number, excerpt=line)
+        return ParseError(message, tool=self.tool, line=number, excerpt=line.rstrip())
 
 
 def parse_number(token: str) -> tuple[int, bool]:
@@ -124,7 +124,8 @@ def parse_hostport(text: str, hex_ok: bool = False) -> tuple[str, object, bool]:
     host, sep, port = text.partition(":")
     if not HOSTNAME.fullmatch(host):
         raise ValueError(text)
-    return host, (_port(port) if sep else None), False
+    # a name cut to 33/28 characters right after its colon leaves "host:" (lvs.md §3.3)
+    return host, (_port(port) if sep and port else None), False
 
 
 def _counters(tokens: list[str], names: tuple[str, ...]) -> Counters:

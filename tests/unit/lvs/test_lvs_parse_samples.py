@@ -261,3 +261,11 @@ def test_a_single_name_makes_the_table_not_numeric():
     assert table.numeric is False
     assert (table.services[0].reals[1].host, table.services[0].reals[1].port) == ("web3.example.com", "http")
     assert parse_ipvsadm_list(text.replace("web3.example.com:http", "[2001:db8::3]:80")).numeric
+
+
+def test_name_cut_right_after_the_colon_has_no_port():
+    text = ("TCP  a-very-long-load-balancer-name.ex: rr\n"
+            "  -> a-long-real-server-name.exam:  Route   1      0          0\n")
+    svc = parse_ipvsadm_list(text).services[0]
+    assert (svc.host, svc.port, svc.reals[0].host, svc.reals[0].port) == (
+        "a-very-long-load-balancer-name.ex", None, "a-long-real-server-name.exam", None)
