@@ -26,7 +26,6 @@ import argparse
 import contextlib
 import importlib
 import json
-import os
 import pkgutil
 import statistics
 import subprocess

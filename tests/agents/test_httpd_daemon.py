@@ -13,9 +13,16 @@ import subprocess
 import time
 
 import pytest
-
-from ocfhelp import (HTTPD, listening, next_port, pacemaker_env, rgmanager_env, run,
-                     tree_checksum, write_httpd_conf)
+from ocfhelp import (
+    HTTPD,
+    listening,
+    next_port,
+    pacemaker_env,
+    rgmanager_env,
+    run,
+    tree_checksum,
+    write_httpd_conf,
+)
 
 pytestmark = pytest.mark.daemons
 
@@ -200,7 +207,7 @@ def test_rgmanager_generated_config_binds_only_the_service_ips(lab):
     assert started.returncode == 0, started.stderr
     generated = lab.tmp / "etc" / "zigha-httpd" / "zigha-httpd:web" / "httpd.conf"
     text = generated.read_text()
-    listens = sorted(l for l in text.splitlines() if l.startswith("Listen "))
+    listens = sorted(line for line in text.splitlines() if line.startswith("Listen "))
     assert listens == sorted([f"Listen 127.0.1.2:{lab.port}", f"Listen 127.0.1.3:{lab.port}",
                               f"Listen 127.0.1.2:{lab.port + 1}", f"Listen 127.0.1.3:{lab.port + 1}"])
     assert text.splitlines()[-1].startswith("# rgmanager-sha1 ")

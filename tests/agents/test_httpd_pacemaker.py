@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from ocfhelp import write_httpd_conf
 
 pytestmark = [pytest.mark.pcmk, pytest.mark.root, pytest.mark.daemons]

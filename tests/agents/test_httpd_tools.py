@@ -13,7 +13,6 @@ import subprocess
 import tempfile
 
 import pytest
-
 from ocfhelp import next_port, write_httpd_conf
 
 pytestmark = [pytest.mark.daemons, pytest.mark.root]

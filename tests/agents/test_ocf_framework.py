@@ -11,11 +11,13 @@ import sys
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
-
 from ocfhelp import HTTPD, ROOT
-from zigha.agents.httpd import HttpdAgent
+
 from zigha.agents import httpd_conf
+from zigha.agents.httpd import HttpdAgent
 from zigha.ocf import codes, generated, install, proc, schema, stop
 from zigha.ocf.agent import Context
 
@@ -162,7 +164,7 @@ def test_httpd_conf_includes_listen_and_ipv6(tmp_path):
     (tmp_path / "main.conf").write_text("Listen 80\nListen 0.0.0.0:80\nPidFile x.pid\nInclude conf.d/*.conf\n")
     lines = httpd_conf.flatten(str(tmp_path / "main.conf"), str(tmp_path))
     text, endpoints = httpd_conf.rewrite(lines, ["192.168.10.246", "fe80::1"], "/run/p.pid")
-    listens = [l.strip() for l in text.splitlines() if l.strip().startswith("Listen")]
+    listens = [x.strip() for x in text.splitlines() if x.strip().startswith("Listen")]
     assert listens == ["Listen 192.168.10.246:80", "Listen [fe80::1]:80",
                        "Listen 192.168.10.246:443 https", "Listen [fe80::1]:443 https"]
     assert text.startswith('PidFile "/run/p.pid"') and "### PidFile x.pid" in text
@@ -215,7 +217,6 @@ def test_install_records_interpreter_and_path_and_uninstalls(tmp_path):
     assert removed["schema_action"] == "removed" and not rgm.exists()
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

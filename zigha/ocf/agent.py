@@ -131,7 +131,7 @@ class Context:
     AgentError with code 6.
     """
 
-    def __init__(self, agent: "Agent", action: str, environ, argv=(), stderr=None,
+    def __init__(self, agent: Agent, action: str, environ, argv=(), stderr=None,
                  use_syslog: bool = True) -> None:
         self.agent = agent
         self.action = action
