@@ -70,7 +70,7 @@ class Netns:
         return found
 
 
-def command(netns: "Netns | None", argv, binds=()) -> list:
+def command(netns: Netns | None, argv, binds=()) -> list:
     """argv run inside ``netns`` with ``binds`` ((source, target) pairs) mounted."""
     full = list(argv)
     if netns is not None:

@@ -106,15 +106,6 @@ class NamedAgent(Agent):
                 ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
                 return codes.ERR_GENERIC
         return codes.SUCCESS
-        budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
-        for endpoint in endpoints:
-            host, port = split_host_port(endpoint, 53)
-            try:
-                dns_query(host, port, timeout=max(budget - 0.1, 0.5))
-            except ProbeError as exc:
-                ctx.log.error(f"Monitoring Service {ctx.resource_id} > {exc}")
-                return codes.ERR_GENERIC
-        return codes.SUCCESS
 
     # -- validate-all ----------------------------------------------------------------
     def validate_all(self, ctx):
@@ -160,27 +151,27 @@ class NamedAgent(Agent):
         """The configuration named will read: the original, or (rgmanager) the rewrite."""
         from zigha.agents import named_conf
 
+        text = ""
         try:
             with open(config, encoding="utf-8", errors="replace") as handle:
-                original = handle.read()
-            if not ctx.service_name:
-                return original
-            expanded = named_conf.expand_includes(original, os.path.dirname(config), file=config)
-            return named_conf.rewrite_for_service(
-                expanded, ctx.service_ips(), working_dir=ctx["named_working_dir"],
-                pid_file=ctx.pid_file, update_source=_is_true(ctx["update_source"]),
-                file=config)
+                text = handle.read()
+            if ctx.service_name:
+                expanded = named_conf.expand_includes(text, os.path.dirname(config), file=config)
+                text = named_conf.rewrite_for_service(
+                    expanded, ctx.service_ips(), working_dir=ctx["named_working_dir"],
+                    pid_file=ctx.pid_file, update_source=_is_true(ctx["update_source"]),
+                    file=config)
         except named_conf.NamedConfError as exc:
             fail(f"Verifying Configuration Of {ctx.resource_id} > Failed - {exc}",
                  codes.ERR_CONFIGURED)
         except OSError as exc:
             fail(f"cannot read {config}: {exc.strerror}", codes.ERR_INSTALLED)
+        return text
 
     def _check_syntax(self, ctx, text: str, config: str) -> None:
+        from zigha import tools
         from zigha.errors import CommandError
         from zigha.runner import default_runner
-
-        from zigha import tools
 
         checker = tools.find("named-checkconf", ctx.environ)
         if checker is None:

@@ -30,7 +30,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from zigha.errors import ConfigError
 
@@ -70,7 +71,7 @@ class Token(NamedTuple):
 class Statement(NamedTuple):
     """One statement: its tokens, and where it starts and ends (``;`` included)."""
 
-    tokens: Tuple[Token, ...]
+    tokens: tuple[Token, ...]
     start: int
     end: int
 
@@ -82,13 +83,13 @@ class Statement(NamedTuple):
 class NamedOptions(NamedTuple):
     """What the agent needs from a configuration (includes followed)."""
 
-    pid_file: Optional[str]
-    directory: Optional[str]
+    pid_file: str | None
+    directory: str | None
     listen_port: int
-    listen_on: Tuple[str, ...]  # address-match elements, "any", "none" …
-    listen_on_v6: Tuple[str, ...]
+    listen_on: tuple[str, ...]  # address-match elements, "any", "none" …
+    listen_on_v6: tuple[str, ...]
 
-    def probe_addresses(self) -> List[Tuple[str, int]]:
+    def probe_addresses(self) -> list[tuple[str, int]]:
         """Where a DNS query should reach this server (first usable address first)."""
         found = []
         for elements, fallback in ((self.listen_on, "127.0.0.1"), (self.listen_on_v6, "::1")):
@@ -104,7 +105,7 @@ class NamedOptions(NamedTuple):
         return found
 
 
-def tokenize(text: str, file: Optional[str] = None) -> Iterator[Token]:
+def tokenize(text: str, file: str | None = None) -> Iterator[Token]:
     pos = 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
@@ -121,15 +122,15 @@ def tokenize(text: str, file: Optional[str] = None) -> Iterator[Token]:
         pos = match.end()
 
 
-def statements(tokens: Sequence[Token], file: Optional[str] = None,
-               text: Optional[str] = None) -> List[Statement]:
+def statements(tokens: Sequence[Token], file: str | None = None,
+               text: str | None = None) -> list[Statement]:
     """Split a token list into top-level statements (``text`` locates errors by line)."""
 
-    def line_of(token: Token) -> Optional[int]:
+    def line_of(token: Token) -> int | None:
         return None if text is None else text.count("\n", 0, token.start) + 1
 
-    found: List[Statement] = []
-    current: List[Token] = []
+    found: list[Statement] = []
+    current: list[Token] = []
     depth = 0
     for token in tokens:
         current.append(token)
@@ -148,7 +149,7 @@ def statements(tokens: Sequence[Token], file: Optional[str] = None,
     return found
 
 
-def block_body(statement: Statement) -> Tuple[int, int, List[Statement]]:
+def block_body(statement: Statement) -> tuple[int, int, list[Statement]]:
     """The inner statements of ``keyword ... { body };``: (index after '{', index of '}', list)."""
     tokens = statement.tokens
     open_at = next(i for i, t in enumerate(tokens) if t.text == "{" and t.kind == "punct")
@@ -160,7 +161,7 @@ def _unquote(text: str) -> str:
     return text[1:-1] if text.startswith('"') else text
 
 
-def _listen(statement: Statement) -> Tuple[Optional[int], Tuple[str, ...]]:
+def _listen(statement: Statement) -> tuple[int | None, tuple[str, ...]]:
     """(port or None, address-match elements) of a listen-on statement."""
     words = [t.text for t in statement.tokens]
     port = None
@@ -175,14 +176,14 @@ def _listen(statement: Statement) -> Tuple[Optional[int], Tuple[str, ...]]:
     return port, tuple(_unquote(w) for w in inside if w not in ("{", "}", ";"))
 
 
-def _include_path(statement: Statement, base_dir: str) -> Optional[str]:
+def _include_path(statement: Statement, base_dir: str) -> str | None:
     if statement.keyword != "include" or len(statement.tokens) < 2:
         return None
     path = _unquote(statement.tokens[1].text)
     return path if os.path.isabs(path) else os.path.join(base_dir, path)
 
 
-def expand_includes(text: str, base_dir: str = "/", *, file: Optional[str] = None,
+def expand_includes(text: str, base_dir: str = "/", *, file: str | None = None,
                     only_with: str = "options", _depth: int = 0) -> str:
     """``text`` with each top-level ``include`` whose file holds an ``only_with`` statement
     replaced by that file's content (recursively).  Other includes stay as they are, so
@@ -228,12 +229,12 @@ def _holds(found: Sequence[Statement], keyword: str, base_dir: str) -> bool:
     return False
 
 
-def read_options(text: str, *, file: Optional[str] = None) -> NamedOptions:
+def read_options(text: str, *, file: str | None = None) -> NamedOptions:
     """pid-file, directory and listen-on of an (include-expanded) configuration."""
     pid_file = directory = None
-    port: Optional[int] = None
-    listen_on: Tuple[str, ...] = ("any",)  # BIND 9.18 default: listen-on { any; }
-    listen_v6: Tuple[str, ...] = ("any",)
+    port: int | None = None
+    listen_on: tuple[str, ...] = ("any",)  # BIND 9.18 default: listen-on { any; }
+    listen_v6: tuple[str, ...] = ("any",)
     for statement in statements(list(tokenize(text, file)), file, text):
         if statement.keyword != "options":
             continue
@@ -254,7 +255,7 @@ def read_options(text: str, *, file: Optional[str] = None) -> NamedOptions:
     return NamedOptions(pid_file, directory, port or DEFAULT_PORT, listen_on, listen_v6)
 
 
-def _whole_lines(text: str, start: int, end: int) -> Tuple[int, int]:
+def _whole_lines(text: str, start: int, end: int) -> tuple[int, int]:
     """Widen ``[start, end)`` to whole lines when nothing else shares them."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
@@ -266,7 +267,7 @@ def _whole_lines(text: str, start: int, end: int) -> Tuple[int, int]:
 
 def rewrite_for_service(text: str, addresses: Sequence[str], *, working_dir: str,
                         pid_file: str, update_source: bool = False,
-                        file: Optional[str] = None) -> str:
+                        file: str | None = None) -> str:
     """The rgmanager variant of an (include-expanded) configuration.
 
     Inside ``options``: ``directory``, ``pid-file``, ``listen-on`` and ``listen-on-v6`` are
@@ -292,7 +293,7 @@ def rewrite_for_service(text: str, addresses: Sequence[str], *, working_dir: str
         listen("listen-on", v4),
         listen("listen-on-v6", v6),
     ]
-    owned = _OWNED
+    owned: tuple[str, ...] = _OWNED
     if update_source:
         owned = _OWNED + _SOURCES
         if v4:

@@ -104,22 +104,13 @@ class PostfixAgent(Agent):
                 ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
                 return codes.ERR_GENERIC
         return codes.SUCCESS
-        budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
-        for endpoint in endpoints:
-            host, port = split_host_port(endpoint, 25)
-            try:
-                smtp_banner(host, port, timeout=max(budget - 0.1, 0.5))
-            except ProbeError as exc:
-                ctx.log.error(f"Monitoring Service {ctx.resource_id} > {exc}")
-                return codes.ERR_GENERIC
-        return codes.SUCCESS
 
     # -- validate-all ----------------------------------------------------------------
     def validate_all(self, ctx):
         self._validate(ctx)
         return codes.SUCCESS
 
-    def _validate(self, ctx) -> "Setup":
+    def _validate(self, ctx) -> Setup:
         import shlex
 
         from zigha.agents import postfix_conf as pc
@@ -134,8 +125,8 @@ class PostfixAgent(Agent):
         if not os.access(postconf, os.X_OK):
             from zigha import tools
 
-            postconf = tools.find("postconf", ctx.environ)
-            if postconf is None:
+            postconf = tools.find("postconf", ctx.environ) or ""
+            if not postconf:
                 fail("postconf is not installed", codes.ERR_INSTALLED)
         config_dir = pc.normalise_dir(ctx["config_dir"] or pc.DEFAULT_CONFIG_DIR)
         main_cf = os.path.join(config_dir, "main.cf")

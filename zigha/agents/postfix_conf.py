@@ -24,7 +24,8 @@ mail; the agent checks it up front, like ``heartbeat/postfix``.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 DEFAULT_CONFIG_DIR = "/etc/postfix"
 #: defaults of the parameters the agent reads (``postconf -d`` on Debian 12, Postfix 3.7)
@@ -52,7 +53,7 @@ class Service(NamedTuple):
 
 def _logical_lines(text: str):
     """(first line number, joined text) of each non-comment logical line."""
-    current: Optional[List[str]] = None
+    current: list[str] | None = None
     start = 0
     for number, raw in enumerate(text.splitlines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#"):
@@ -67,9 +68,9 @@ def _logical_lines(text: str):
         yield start, " ".join(current)
 
 
-def parse_main_cf(text: str) -> Dict[str, str]:
+def parse_main_cf(text: str) -> dict[str, str]:
     """``name -> raw value`` (last assignment wins, as in Postfix)."""
-    params: Dict[str, str] = {}
+    params: dict[str, str] = {}
     for _number, line in _logical_lines(text):
         name, sep, value = line.partition("=")
         if sep:
@@ -77,23 +78,23 @@ def parse_main_cf(text: str) -> Dict[str, str]:
     return params
 
 
-def expand(value: str, params: Dict[str, str], _depth: int = 0) -> str:
+def expand(value: str, params: dict[str, str], _depth: int = 0) -> str:
     """``$name`` / ``${name}`` replaced from ``params`` (then built-in defaults)."""
     if _depth > 10:
         return value
 
-    def one(match: "re.Match[str]") -> str:
+    def one(match: re.Match[str]) -> str:
         name = next(group for group in match.groups() if group)
         return expand(params.get(name, DEFAULTS.get(name, "")), params, _depth + 1)
 
     return _VARIABLE.sub(one, value)
 
 
-def get(params: Dict[str, str], name: str) -> str:
+def get(params: dict[str, str], name: str) -> str:
     return expand(params.get(name, DEFAULTS.get(name, "")), params)
 
 
-def split_list(value: str) -> List[str]:
+def split_list(value: str) -> list[str]:
     return [item for item in _LIST_SPLIT.split(value) if item]
 
 
@@ -101,7 +102,7 @@ def normalise_dir(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-def listed_directories(default_params: Dict[str, str]) -> List[str]:
+def listed_directories(default_params: dict[str, str]) -> list[str]:
     """What the default main.cf allows as non-default configuration directories."""
     listed = []
     for name in ("alternate_config_directories", "multi_instance_directories"):
@@ -113,7 +114,7 @@ def is_default_dir(config_dir: str) -> bool:
     return normalise_dir(config_dir) == DEFAULT_CONFIG_DIR
 
 
-def inet_services(text: str) -> List[Service]:
+def inet_services(text: str) -> list[Service]:
     services = []
     for number, line in _logical_lines(text):
         fields = line.split()
@@ -122,10 +123,10 @@ def inet_services(text: str) -> List[Service]:
     return services
 
 
-def set_parameters(text: str, values: Dict[str, str]) -> str:
+def set_parameters(text: str, values: dict[str, str]) -> str:
     """main.cf with each parameter of ``values`` set (other lines, comments included,
     kept).  Earlier assignments are commented out with ``#zigha# ``."""
-    out: List[str] = []
+    out: list[str] = []
     skipping = False
     for raw in text.splitlines():
         if skipping and raw[:1].isspace() and raw.strip():
@@ -157,7 +158,7 @@ def unbind_inet_hosts(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def protocols_for(params: Dict[str, str], addresses: Sequence[str]) -> Optional[str]:
+def protocols_for(params: dict[str, str], addresses: Sequence[str]) -> str | None:
     """A new ``inet_protocols`` value when the current one lacks the family of one of
     ``addresses`` (postfix refuses an IPv6 ``inet_interfaces`` under ``ipv4`` only), else
     ``None``.  Families are only added: inet_protocols also governs outgoing mail."""
@@ -169,8 +170,8 @@ def protocols_for(params: Dict[str, str], addresses: Sequence[str]) -> Optional[
     return ", ".join(current + missing) if missing else None
 
 
-def smtp_targets(main_params: Dict[str, str], master_text: str,
-                 service_ips: Sequence[str] = ()) -> List[tuple]:
+def smtp_targets(main_params: dict[str, str], master_text: str,
+                 service_ips: Sequence[str] = ()) -> list[tuple]:
     """(host, port) pairs where an smtpd of this instance should greet, best first."""
     import socket
 
@@ -190,7 +191,7 @@ def smtp_targets(main_params: Dict[str, str], master_text: str,
     return targets
 
 
-def _interface_hosts(interfaces: List[str]) -> List[str]:
+def _interface_hosts(interfaces: list[str]) -> list[str]:
     hosts = []
     for item in interfaces:
         if item in ("all", "loopback-only", "localhost"):
