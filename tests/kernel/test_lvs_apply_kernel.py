@@ -36,6 +36,14 @@ GUEST = textwrap.dedent('''
     report["save_after_first"] = ipvsadm.run(["-S", "-n"]).stdout
     again = apply_file(seed, held_file=None)
     report["again_empty"] = again.plan.empty
+    import contextlib, io
+    from zigha.cli.main import main
+    for name, argv in (("cli_show", ["lvs", "show", "--json"]),
+                       ("cli_apply", ["lvs", "apply", seed, "--held-file", "/run/held.json"])):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            report[name + "_rc"] = main(argv)
+        report[name] = out.getvalue()
     edit = apply_file(edited, held_file=None)
     report["edit_lines"] = edit.plan.lines
     report["edit_stderr"] = edit.stderr
@@ -104,6 +112,12 @@ def test_apply_reread_reapply_on_real_ipvs(shared, examples, tmp_path):
     assert "-a -t 192.168.10.249:80 -r 192.168.10.242:80 -g -w 1" in report["save_after_first"]
     assert "-A -f 296 -s rr" in report["save_after_first"]
     assert report["again_empty"]
+    assert report["cli_show_rc"] == 0 and report["cli_apply_rc"] == 0
+    shown = json.loads(report["cli_show"])
+    assert [(s["protocol"], s["host"], s["port"], s["scheduler"], len(s["reals"]))
+            for s in shown["services"]] == [("TCP", "192.168.10.249", 80, "rr", 3),
+                                            ("FWM", None, None, "rr", 0)]
+    assert "nothing to do" in report["cli_apply"]
     assert report["edit_lines"] == [
         "-d -t 192.168.10.249:80 -r 192.168.10.242:80",
         "-E -t 192.168.10.249:80 -s wlc -p 300",

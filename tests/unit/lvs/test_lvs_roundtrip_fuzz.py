@@ -186,3 +186,40 @@ def test_fuzz_only_parse_error_escapes(parser, text):
         parser(text)
     except ParseError:
         pass
+
+
+def test_1_26_save_words_are_read_and_written_back_restorable():
+    from zigha.lvs.rules import parse_rule, service_rule
+
+    rule = parse_rule("-A -u 10.0.0.1:5060 -s rr -p 360 pe sip ops")
+    assert (rule.service.pe, rule.service.ops, rule.service.persistent) == ("sip", True, 360)
+    assert service_rule("-A", rule.service) == "-A -u 10.0.0.1:5060 -s rr -p 360 --pe sip -o"
+    assert parse_rule("ipvsadm -A -t 10.0.0.1:80 -p").service.persistent == 360
+    assert parse_rule("-a -f 3 -6 -r [2001:db8::2] -m").real.port == 0
+    with pytest.raises(ParseError, match="-6 used before -f"):
+        parse_rule("-A -6 -f 3")
+
+
+def test_connections_with_persistence_engine_columns():
+    text = ("IPVS connection entries\n"
+            "pro expire state       source             virtual            destination        pe name          pe_data\n"
+            "UDP 05:00  UDP         10.0.0.5:5060      10.0.0.1:5060      10.0.1.1:5060      sip              a84bc3d2@h\n"
+            "IP  06:00  NONE        10.0.0.5:0         0.0.0.10:0         10.0.1.1:0\n")
+    rows = parse_ipvsadm_connections(text)
+    assert (rows[0].pe_name, rows[0].pe_data, rows[0].expire) == ("sip", "a84bc3d2@h", 300)
+    assert (rows[1].protocol, rows[1].virtual, rows[1].template) == ("IP", "0.0.0.10:0", True)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(st.text(max_size=200), st.lists(st.sampled_from([
+    "format = zigha-lvs 1", "[service tcp 1.2.3.4:80]", "[service fwm 0]", "real 1.2.3.5",
+    "real [::1]:80 weight=x", "check = http", "rise = 0", 'check_send = "\\q"', "persistent = 99999999",
+    "[service udp [::1]:53 ipv6]", "forward = fast", "real 1.2.3.6:81 forward=nat", ""]), max_size=10).map("\n".join)))
+def test_fuzz_desired_state_only_config_error_escapes(text):
+    from zigha.errors import ConfigError
+    from zigha.lvs.desired import parse_desired
+
+    try:
+        parse_desired(text)
+    except ConfigError:
+        pass
