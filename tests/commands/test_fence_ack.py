@@ -149,3 +149,14 @@ def test_override_wait_bridges_fenceds_gap_between_windows(tmp_path):
         assert override_pending(str(path), wait=2.0) is True  # appears within the wait
     finally:
         timer.join()
+
+
+def test_fenced_vanishing_after_done_is_unconfirmed_not_an_error(fake_runner, fifo):
+    cman(fake_runner)
+    fake_runner.expect(["fence_tool", "ls", "-n"], stdout=h1_pending())
+    fake_runner.expect(ACK, stdin="absolutely\n", stdout=DONE)
+    fake_runner.expect(["fence_tool", "ls", "-n"], rc=1, times=2)
+    clock = Clock()
+    result = fence_ack_manual("h1.zigsow.net", runner=fake_runner, override_path=fifo,
+                              confirm_timeout=0.5, poll=0.5, sleep=clock.sleep, clock=clock)
+    assert result.outcome is AckOutcome.UNCONFIRMED and result.written

@@ -11,8 +11,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "fence"))
 from fence_tool_text import h1_done, h1_pending  # noqa: E402
 
-from zigha.fence.config import load_state, parse_config  # noqa: E402
+from zigha.fence.config import load_state, parse_config, save_state  # noqa: E402
 from zigha.fence.daemon import Watchdog, syslog_logger  # noqa: E402
+from zigha.fence.model import WatchdogState  # noqa: E402
 from zigha.fence.watchdog import ActionKind  # noqa: E402
 from zigha.testing import CannedRunner  # noqa: E402
 
@@ -69,6 +70,11 @@ class HookRunner(CannedRunner):
         return super().run(argv, **kw)
 
 
+def seen_before(cfg) -> None:
+    """The watchdog ran while the cluster was healthy and saw h1 and h3 on the target."""
+    save_state(cfg.state_dir, WatchdogState(storage_seen=("h1.zigsow.net", "h3.zigsow.net")))
+
+
 def _argv_names(runner):
     return [c.argv[0] for c in runner.calls]
 
@@ -84,6 +90,7 @@ def fifo(tmp_path):
 
 def test_dead_node_acked_once_and_state_persisted(tmp_path, fifo):
     cfg = parse_config(conf(tmp_path, f"override_path = {fifo}"))
+    seen_before(cfg)
     runner = canned("iqn.1994-05.com.redhat:h3\n", [h1_pending(), h1_pending(), h1_done()])
     dog = Watchdog(cfg, runner=runner, clock=iter(range(1000, 2000, 2)).__next__)
     first = dog.step(dog.observe())
@@ -116,12 +123,14 @@ def test_node_still_on_storage_notifies_through_the_hook(tmp_path, fifo):
 
 def test_dry_run_says_and_does_nothing(tmp_path, fifo):
     cfg = parse_config(conf(tmp_path, f"override_path = {fifo}\ndry_run = yes"))
+    seen_before(cfg)
+    before = (tmp_path / "state" / "watchdog-state.json").read_bytes()
     runner = canned("iqn.1994-05.com.redhat:h3\n", [h1_pending()])
     dog = Watchdog(cfg, runner=runner)
     decision = dog.run(once=True)
     assert decision.acks[0].node == "h1.zigsow.net"
     assert "fence_ack_manual" not in _argv_names(runner)
-    assert not (tmp_path / "state").exists()
+    assert (tmp_path / "state" / "watchdog-state.json").read_bytes() == before
 
 
 def test_local_node_is_never_probed(tmp_path, fifo):
@@ -136,6 +145,7 @@ def test_decisions_go_to_the_injected_syslog_address(tmp_path, fifo):
     listener.bind(("127.0.0.1", 0))
     listener.settimeout(1)
     cfg = parse_config(conf(tmp_path, f"override_path = {fifo}"))
+    seen_before(cfg)
     log = syslog_logger(f"127.0.0.1:{listener.getsockname()[1]}")
     runner = canned("iqn.1994-05.com.redhat:h3\n", [h1_pending(), h1_pending(), h1_done()])
     Watchdog(cfg, runner=runner, log=log).run(once=True)
@@ -173,3 +183,30 @@ def test_heartbeat_path_writes_own_slot_and_acks_on_a_stale_peer(tmp_path, fifo)
     own = evidence.read_heartbeat(str(lun), 2)
     assert own.node == "h2.zigsow.net" and own.counter == 4
     assert evidence.read_heartbeat(str(lun), 1).counter == 77   # never writes others' slots
+
+
+def test_node_never_seen_on_the_target_is_not_acknowledged(tmp_path, fifo):
+    """A wrong initiator name must not read as "no session": nothing was ever seen."""
+    cfg = parse_config(conf(tmp_path, f"override_path = {fifo}"))
+    runner = canned("iqn.1994-05.com.redhat:h3\n", [h1_pending()])
+    dog = Watchdog(cfg, runner=runner)
+    decision = dog.step(dog.observe())
+    assert decision.acks == ()
+    assert "ever seen on the target" in " ".join(decision.notifications[0].reasons)
+    assert load_state(cfg.state_dir).storage_seen == ("h3.zigsow.net",)
+
+
+def test_a_failing_poll_is_logged_and_the_loop_goes_on(tmp_path, fifo, caplog):
+    cfg = parse_config(conf(tmp_path, f"override_path = {fifo}"))
+    runner = canned("", [h1_done()])
+
+    def broken(call):
+        raise RuntimeError("ping exploded")
+
+    runner.answers[PING_H1] = broken
+    dog = Watchdog(cfg, runner=runner)
+    decision = dog.run(sleep=lambda s: None, max_polls=2)
+    assert decision.actions == ()
+    assert caplog.text.count("poll failed") == 2
+    with pytest.raises(RuntimeError):
+        dog.run(once=True)

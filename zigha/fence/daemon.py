@@ -209,7 +209,13 @@ class Watchdog:
         polls = 0
         while True:
             started = time.monotonic()
-            decision = self.step(self.observe())
+            try:
+                decision = self.step(self.observe())
+            except Exception:  # one bad poll must not end the watchdog
+                if once:
+                    raise
+                self.log.exception("poll failed; trying again in %gs", self.config.interval)
+                decision = Decision((), self.state)
             polls += 1
             if once or (max_polls is not None and polls >= max_polls):
                 return decision

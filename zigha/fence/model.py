@@ -189,22 +189,35 @@ class Outage:
 
 @attrs.frozen
 class WatchdogState:
-    """What survives a restart: the open outages."""
+    """What survives a restart: the open outages, and which nodes were ever seen with an
+    iSCSI session (a node never seen there proves nothing by being absent: its initiator
+    name may simply be configured wrong)."""
 
     outages: tuple[Outage, ...] = attrs.field(default=(), converter=tuple)
+    storage_seen: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def outage(self, name: str) -> Outage | None:
         return next((o for o in self.outages if same_name(o.node, name)), None)
+
+    def seen_on_storage(self, name: str) -> bool:
+        return any(same_name(n, name) for n in self.storage_seen)
 
     def with_outage(self, name: str, outage: Outage | None) -> WatchdogState:
         rest = [o for o in self.outages if not same_name(o.node, name)]
         if outage is not None:
             rest.append(outage)
-        return WatchdogState(tuple(sorted(rest, key=lambda o: o.node)))
+        return attrs.evolve(self, outages=tuple(sorted(rest, key=lambda o: o.node)))
+
+    def with_storage_seen(self, name: str) -> WatchdogState:
+        if self.seen_on_storage(name):
+            return self
+        return attrs.evolve(self, storage_seen=tuple(sorted((*self.storage_seen, name))))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": 1, "outages": [o.to_dict() for o in self.outages]}
+        return {"version": 1, "outages": [o.to_dict() for o in self.outages],
+                "storage_seen": list(self.storage_seen)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WatchdogState:
-        return cls(tuple(Outage.from_dict(o) for o in data.get("outages", ())))
+        return cls(tuple(Outage.from_dict(o) for o in data.get("outages", ())),
+                   tuple(data.get("storage_seen", ())))

@@ -146,6 +146,8 @@ def fold(state: WatchdogState, obs: Observation, config: WatchdogConfig) -> Watc
         state = state.with_outage(
             node_config.name, _fold_node(state.outage(node_config.name), node, obs, config)
         )
+        if node.storage is Evidence.ACTIVE:
+            state = state.with_storage_seen(node_config.name)
     return state
 
 
@@ -162,12 +164,17 @@ def heartbeat_evidence(outage: Outage | None, obs: Observation,
     return Evidence.ACTIVE if outage.heartbeat_moved else Evidence.UNKNOWN
 
 
-def _independent_check(node: NodeObservation, outage: Outage | None, obs: Observation,
+def _independent_check(node: NodeObservation, state: WatchdogState, obs: Observation,
                        config: WatchdogConfig) -> tuple[Check, str | None]:
     """The storage-path check and, when it fails, the notification code."""
     storage = node.storage if config.storage is not None else Evidence.UNKNOWN
-    heartbeat = heartbeat_evidence(outage, obs, config)
+    never = storage is Evidence.INACTIVE and not state.seen_on_storage(node.name)
+    if never:
+        storage = Evidence.UNKNOWN  # absent now, but never seen: the initiator may be wrong
+    heartbeat = heartbeat_evidence(state.outage(node.name), obs, config)
     seen = f"iSCSI session: {storage.value}, heartbeat: {heartbeat.value}"
+    if never:
+        seen += f"; no session of {node.name} ever seen on the target: check its initiator"
     if Evidence.ACTIVE in (storage, heartbeat):
         return Check("independent-path", False,
                      f"{node.name} still uses the shared storage ({seen}): it is cut off, "
@@ -221,7 +228,7 @@ def evaluate(name: str, obs: Observation, state: WatchdogState,
     acked = outage is not None and outage.acked_at is not None
     checks.append(Check("not-acked", not acked,
                         "already acknowledged in this outage" if acked else "not acknowledged yet"))
-    independent, code = _independent_check(node, outage, obs, config)
+    independent, code = _independent_check(node, state, obs, config)
     checks.append(independent)
     if all(c.ok for c in checks):
         warning = None

@@ -56,11 +56,16 @@ def observation(at: float, *nodes: NodeObservation, local: str = H2, quorate: bo
                        victim_now=victim, victims=victims, nodes=nodes)
 
 
+def healthy_state() -> WatchdogState:
+    """A watchdog that ran while the cluster was healthy: it saw every node on the target."""
+    return WatchdogState(storage_seen=(H1, H2, H3))
+
+
 def run(cfg: WatchdogConfig, world: Callable[[float], Observation], until: float,
         state: WatchdogState | None = None, start: float = 0.0,
         ) -> tuple[list[tuple[float, Decision]], WatchdogState]:
     """Poll ``world`` every ``cfg.interval`` from ``start`` to ``until`` (inclusive)."""
-    state = state or WatchdogState()
+    state = state or healthy_state()
     out = []
     t = start
     while t <= until + 1e-9:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fence_scenario import H1, H2, H3, config, restart
+from fence_scenario import H1, H2, H3, config, healthy_state, restart
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,9 +62,7 @@ configs = st.builds(
 @settings(max_examples=400, deadline=None)
 @given(observations(), configs, st.booleans())
 def test_acks_only_a_silent_non_member_victim_of_a_quorate_other_node(history, cfg, restarts):
-    from zigha.fence.model import WatchdogState
-
-    state = WatchdogState()
+    state = healthy_state()
     acked_since_back: dict[str, bool] = {}
     for obs in history:
         if restarts:
