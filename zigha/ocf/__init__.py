@@ -52,7 +52,7 @@ raise ``fail(message, code)`` (``zigha.errors.AgentError``).  The context gives:
   ``ocf-exit-reason:``).
 
 Helpers: :mod:`zigha.ocf.proc` (pid files, /proc identity with executable and start
-time), :mod:`zigha.ocf.stop` (SIGTERM → wait → SIGKILL of the tree, via pidfd),
+time, ``listening(pid)``: the TCP sockets a daemon really listens on), :mod:`zigha.ocf.stop` (SIGTERM → wait → SIGKILL of the tree, via pidfd),
 :mod:`zigha.ocf.state` (what start records for status), :mod:`zigha.ocf.generated`
 (configs with the ``# rgmanager-sha1`` trailer), :mod:`zigha.ocf.codes` (exit codes;
 ``OCFCode`` IntEnum).  Processes are started only through :mod:`zigha.runner`.
