@@ -140,9 +140,12 @@ def _service_identity(tokens: list[str], proc: bool) -> tuple[dict, list[str]]:
     protocol = tokens[0]
     if protocol == "FWM":
         mark = tokens[1]
-        fields = {"protocol": "FWM", "fwmark": int(mark, 16) if proc else int(mark)}
-        if not re.fullmatch(r"[0-9A-Fa-f]+" if proc else r"\d+", mark):
+        # /proc/net/ip_vs prints marks as %08X; ipvsadm never pads, so a whitespace-collapsed
+        # ipvsadm listing (one-space titles, like /proc's) still reads "FWM 10" as ten
+        hex_mark = proc and len(mark) == 8
+        if not re.fullmatch(r"[0-9A-Fa-f]{8}" if hex_mark else r"\d+", mark):
             raise ValueError(mark)
+        fields = {"protocol": "FWM", "fwmark": int(mark, 16) if hex_mark else int(mark)}
         if len(tokens) > 2 and tokens[2] == "IPv6":
             fields["ipv6"] = True
             return fields, tokens[3:]
@@ -248,7 +251,7 @@ def parse_ipvsadm_list(text: str, numeric: Optional[bool] = None) -> IpvsTable:
 
 def _parse_list(text: str, numeric: Optional[bool]) -> IpvsTable:
     lines = _Lines(text, "ipvsadm -L")
-    slow_reals = False
+    slow_reals = hex_seen = False
     version = size = None
     view: Optional[str] = None
     services: list[dict] = []
@@ -286,6 +289,8 @@ def _parse_list(text: str, numeric: Optional[bool]) -> IpvsTable:
                     view = _guess_view(tokens[1:], True)
                 if len(tokens) - 1 != REAL_FIELDS[view]:
                     raise ValueError("field count")
+                if view == "proc" and HEX_ADDRESS.fullmatch(tokens[1]):
+                    hex_seen = True
                 host, port, ipv6 = parse_hostport(tokens[1], hex_ok=view == "proc")
                 reals.append(RealServer(host=host, port=port, ipv6=ipv6,
                                         **_real_fields(view, tokens[2:])))
@@ -328,6 +333,8 @@ def _parse_list(text: str, numeric: Optional[bool]) -> IpvsTable:
         reals = fields["reals"] = []
         services.append(fields)
     built = tuple(VirtualService(**f) for f in services)
+    if view == "proc" and not hex_seen:
+        view = "default"  # a whitespace-collapsed ipvsadm listing, not /proc/net/ip_vs
     if numeric is None:  # the fast path took only dotted-quad real servers
         numeric = _looks_numeric(built, reals_too=slow_reals)
     return IpvsTable(services=built, version=version, size=size, numeric=numeric,

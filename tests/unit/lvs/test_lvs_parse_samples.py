@@ -269,3 +269,14 @@ def test_name_cut_right_after_the_colon_has_no_port():
     svc = parse_ipvsadm_list(text).services[0]
     assert (svc.host, svc.port, svc.reals[0].host, svc.reals[0].port) == (
         "a-very-long-load-balancer-name.ex", None, "a-long-real-server-name.exam", None)
+
+
+def test_whitespace_collapsed_listing_is_read_like_the_real_one(sample):
+    original = parse_ipvsadm_list(sample("ipvsadm-Ln-02.txt"))
+    collapsed = "\n".join(" ".join(line.split()) if not line.startswith("  ->") else
+                          "  " + " ".join(line.split()) for line in
+                          sample("ipvsadm-Ln-02.txt").splitlines())
+    table = parse_ipvsadm_list(collapsed)
+    assert [(s.key, [r.key for r in s.reals]) for s in table.services] == [
+        (s.key, [r.key for r in s.reals]) for s in original.services]
+    assert table.services[1].fwmark == 3 and table.view == "default"
