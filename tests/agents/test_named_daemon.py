@@ -315,6 +315,17 @@ def test_pacemaker_mode_runs_the_given_config(site):
     assert pm(site, "monitor").returncode == 7
 
 
+def test_start_fails_and_cleans_up_when_named_does_not_answer(site):
+    deaf = site.shared / "deaf.conf"
+    deaf.write_text(site.pm_config.read_text().replace("127.0.2.9", "127.0.2.200"))
+    result = pm(site, "start", config_file=deaf)
+    assert result.returncode == 1
+    assert "not answering" in result.stderr
+    assert not site.box.pid_file(TYPE, "pm").exists()
+    assert [p for p in nsagent.processes_of(NAMED) if p in site.box.netns.pids()] == []
+    assert pm(site, "monitor", config_file=deaf).returncode == 7
+
+
 # -- §6.5 shared data safety ------------------------------------------------------------------
 
 def test_zones_survive_cycles_crash_and_move_and_nothing_is_written_there(site):

@@ -144,10 +144,12 @@ def test_rewrite_adds_an_options_block_and_quiets_the_control_channel():
 def test_read_options_defaults_and_values():
     defaults = named_conf.read_options("")
     assert defaults.listen_port == 53 and defaults.pid_file is None
-    assert defaults.probe_addresses() == [("127.0.0.1", 53), ("::1", 53)]
+    assert defaults.probe_addresses() == [("127.0.0.1", 53)]
+    v6_only = named_conf.read_options("options { listen-on { none; }; };")
+    assert v6_only.probe_addresses() == [("::1", 53)]
     values = named_conf.read_options(OPTIONS)
     assert values.listen_port == 5353 and values.pid_file == "/run/named/named.pid"
-    assert values.probe_addresses() == [("10.9.9.9", 5353), ("10.9.9.8", 5353), ("::1", 5353)]
+    assert values.probe_addresses() == [("10.9.9.9", 5353), ("10.9.9.8", 5353)]
 
 
 @pytest.mark.parametrize("text, line", [

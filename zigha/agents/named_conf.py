@@ -91,11 +91,12 @@ class NamedOptions(NamedTuple):
 
     def probe_addresses(self) -> list[tuple[str, int]]:
         """Where a DNS query should reach this server (first usable address first)."""
-        found = []
+        found: list = []
         for elements, fallback in ((self.listen_on, "127.0.0.1"), (self.listen_on_v6, "::1")):
             for element in elements:
                 if element in ("any", "localhost", "localnets"):
-                    found.append((fallback, self.listen_port))
+                    if not found:  # ::1 only when IPv4 gives nothing (IPv6 may be off)
+                        found.append((fallback, self.listen_port))
                     break
                 try:
                     ipaddress.ip_address(element)

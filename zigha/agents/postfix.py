@@ -90,20 +90,50 @@ class PostfixAgent(Agent):
         return codes.SUCCESS
 
     def _ask(self, ctx):
+        problem = self._problem(ctx)
+        if problem is not None:
+            ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
+            return codes.ERR_GENERIC
+        return codes.SUCCESS
+
+    def _problem(self, ctx):
+        """``None`` when every address recorded at start answers, else the first failure."""
         from zigha.agents.probes import smtp_problem, split_host_port
 
         endpoints = states.read(ctx.state_file).get("listen", [])
         if not endpoints:
             ctx.log.warning("no listening address recorded at start: depth 10 skipped")
-            return codes.SUCCESS
+            return None
         budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
         for endpoint in endpoints:
             host, port = split_host_port(endpoint, 25)
             problem = smtp_problem(host, port, timeout=max(budget - 0.1, 0.5))
             if problem is not None:
-                ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
-                return codes.ERR_GENERIC
-        return codes.SUCCESS
+                return problem
+        return None
+
+    def _until_serving(self, ctx, pid: int, executables: list) -> None:
+        """Start succeeds only once the daemon answers (at most 10 s, or half the
+        caller's timeout); otherwise it is stopped again and start fails."""
+        import time
+
+        from zigha.ocf import stop
+
+        limit = min(10.0, (ctx.timeout or 20.0) / 2)
+        deadline = time.monotonic() + limit
+        while True:
+            problem = self._problem(ctx)
+            if problem is None:
+                return
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+        term_wait, kill_wait = ctx.stop_budget(ctx["shutdown_wait"] or 0)
+        stop.terminate(pid, executables, min(term_wait, 5.0), kill_wait, ctx.log)
+        procs.remove(ctx.pid_file)
+        procs.remove(ctx.state_file)
+        fail(f"Starting Service {ctx.resource_id} > Failed - not answering "
+             f"{limit:g} s after start: {problem}")
 
     # -- validate-all ----------------------------------------------------------------
     def validate_all(self, ctx):
@@ -230,6 +260,7 @@ class PostfixAgent(Agent):
         with open(tmp, "w") as handle:
             handle.write(f"{pid}\n")
         os.replace(tmp, ctx.pid_file)
+        self._until_serving(ctx, pid, [setup.master])
         ctx.log.info(f"Starting Service {ctx.resource_id} > Succeed (pid {pid})")
         return codes.SUCCESS
 
