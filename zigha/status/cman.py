@@ -65,6 +65,32 @@ _LIST_KEYS = {
     "node addresses": "node_addresses", "disallowed nodes": "disallowed_nodes",
 }
 _KEY_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9 _-]*?):(?:\s(.*))?$")
+#: a pasted shell prompt ("[root@n1 ~]#", "root@n1:~#", "#", "$", ">"), alone or with a command
+_PROMPT = re.compile(
+    r"^\s*(?:\[[^\]\s]*@[^\]]*\]\s?[#$%>]?|[\w.-]+@[\w.:~/-]*[#$%>]|[#$%>])(?:\s+(?P<cmd>.*))?$")
+#: commands whose output is cman_tool's (Proxmox VE 1-3 "pvecm" runs cman_tool)
+_OWN_COMMAND = re.compile(r"^(?:sudo\s+)?(?:\S*/)?(?:cman_tool|pvecm)\b")
+_SHELL_NOTICE = re.compile(r"^\s*You have (?:new )?mail in \S+\s*$")
+
+
+def _output_lines(text: str):
+    """(number, raw) of the lines that are the tool's output: a pasted prompt running
+    cman_tool (or pvecm) before it is skipped, the next prompt ends it, and bash's "You
+    have mail" notice is dropped."""
+    started = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        prompt = _PROMPT.match(raw)
+        if prompt:
+            command = prompt.group("cmd") or ""
+            if not started and (not command or _OWN_COMMAND.match(command)):
+                continue
+            if started:
+                return
+        if _SHELL_NOTICE.match(raw):
+            continue
+        if raw.strip():
+            started = True
+        yield number, raw
 _QUORUM = re.compile(r"^(\d+)(?:\s+(Activity blocked))?$")
 
 
@@ -78,11 +104,11 @@ def parse_cman_status(text: str) -> CmanStatus:
     values: dict[str, object] = {}
     extra: list[tuple[str, str]] = []
     quorate = None
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in _output_lines(text):
         line = raw.rstrip()
         if not line.strip():
             continue
-        match = _KEY_LINE.match(line)
+        match = _KEY_LINE.match(line.strip())
         if not match:
             raise ParseError("not a 'Key: value' line", tool=tool, line=number, excerpt=raw)
         key, value = match.group(1), (match.group(2) or "").strip()
@@ -123,28 +149,83 @@ _NODE_ROW = re.compile(
     r"(?:(?P<date>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\s+)?(?P<name>\S.*?)\s*$"
 )
 _ADDRESSES = re.compile(r"^\s+Addresses:(?P<addrs>.*)$")
+#: ``-F`` field names (cman_tool main.c get_format_opt) and the state words of ``state``
+FORMAT_FIELDS = ("id", "name", "type", "addr", "votes", "exp", "state")
+_STATE_LETTER = {"Member": "M", "Dead": "X", "Disallowed": "d", "Joining": "?",
+                 "Leaving": "?", "Unknown": "?"}
 
 
-def parse_cman_nodes(text: str) -> tuple[CmanNode, ...]:
+def _format_fields(fields) -> tuple[str, ...]:
+    names = tuple(f.strip() for f in (fields.split(",") if isinstance(fields, str) else fields))
+    # cman_tool ignores unknown names (FMT_NONE); so do we, but a typo is more likely here
+    unknown = [f for f in names if f not in FORMAT_FIELDS]
+    if unknown or not names:
+        raise ValueError(f"unknown cman_tool nodes -F field(s): {unknown or fields!r}")
+    return names
+
+
+def _formatted_node(words: list, names: tuple, number: int, raw: str) -> CmanNode:
+    """One ``cman_tool nodes -F`` line: each field followed by a blank, in ``names`` order."""
+    tool = "cman_tool nodes -F"
+    if len(words) != len(names):
+        raise ParseError(f"expected {len(names)} fields ({','.join(names)})", tool=tool,
+                         line=number, excerpt=raw)
+    values = dict(zip(names, words))
+    status = values.get("type")
+    if status is None and "state" in values:
+        status = _STATE_LETTER.get(values["state"])
+    try:
+        nodeid = int(values["id"]) if "id" in values else None
+        for number_field in ("votes", "exp"):
+            if number_field in values:
+                int(values[number_field])
+    except ValueError:
+        raise ParseError("a number field is not a number", tool=tool, line=number,
+                         excerpt=raw) from None
+    if (status is None and ("type" in values or "state" in values)) or (
+            status is not None and status not in ("M", "X", "d", "?")):
+        raise ParseError("unknown node type or state", tool=tool, line=number, excerpt=raw)
+    if nodeid is None:
+        raise ParseError("-F output without the id field cannot be read", tool=tool,
+                         line=number, excerpt=raw)
+    return CmanNode(nodeid=nodeid, status=status or "?", name=values.get("name", ""),
+                    addresses=tuple(a for a in values.get("addr", "").split(",") if a))
+
+
+def parse_cman_nodes(text: str, fields=None) -> tuple[CmanNode, ...]:
     """``cman_tool nodes`` (optionally ``-a``) output -> tuple of :class:`CmanNode`.
 
-    A leading ``NOTE: There are N disallowed nodes,`` notice is skipped.  Raises
+    ``fields`` reads ``cman_tool nodes -F <fields>`` output instead (no header, one line
+    per node, the fields in the given order, e.g. ``"id,name,type"``); ``status`` comes
+    from ``type`` or ``state`` and is ``?`` when neither was asked for.  A leading ``NOTE:
+    There are N disallowed nodes,`` notice and pasted shell prompts are skipped.  Raises
     :class:`ParseError` for a missing header or a row that does not fit the layout.
     """
     tool = "cman_tool nodes"
     nodes: list[CmanNode] = []
-    seen_header = False
-    lines = text.splitlines()
-    for number, raw in enumerate(lines, 1):
+    names = _format_fields(fields) if fields is not None else None
+    seen_header = names is not None
+    note = False
+    for number, raw in _output_lines(text):
         line = raw.rstrip()
         if not line.strip():
+            continue
+        if line.startswith("NOTE: ") and not nodes:
+            note = True  # "NOTE: There are N disallowed nodes," and its second line
+            continue
+        if note and not nodes and line.strip() == "members list may seem inconsistent across the cluster":
+            continue
+        if names is not None:
+            words = line.split()
+            if len(words) != len(names):
+                # an empty field (a node without addresses) is just its trailing blank
+                words = (line.split(" ") + [""] * len(names))[:len(names)]
+            nodes.append(_formatted_node(words, names, number, raw))
             continue
         if not seen_header:
             if _NODES_HEADER.match(line.strip()):
                 seen_header = True
                 continue
-            if line.startswith("NOTE: ") or (number == 2 and lines[0].startswith("NOTE: ")):
-                continue  # "NOTE: There are N disallowed nodes," and its second line
             raise ParseError("expected the 'Node  Sts   Inc   Joined' header", tool=tool,
                              line=number, excerpt=raw)
         addresses = _ADDRESSES.match(line)
@@ -171,7 +252,8 @@ def parse_cman_nodes(text: str) -> tuple[CmanNode, ...]:
             nodeid=int(row.group("id")), status=row.group("sts"), name=row.group("name"),
             incarnation=int(row.group("inc")), joined=joined))
     if not seen_header:
-        raise ParseError("empty output: no 'Node  Sts' header", tool=tool, excerpt=text[:200])
+        raise ParseError("empty output: no 'Node  Sts' header (for -F output pass fields=)",
+                         tool=tool, excerpt=text[:200])
     return tuple(nodes)
 
 

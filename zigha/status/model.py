@@ -293,7 +293,9 @@ class ClusterStatus:
         for service in self.services:
             if service.name == full:
                 return service
-        return None
+        # RHEL 4 / early RHEL 5 clustat printed bare names ("mysql_service")
+        bare = name.strip()
+        return next((s for s in self.services if s.name == bare and ":" not in s.name), None)
 
     @property
     def local_member(self) -> Optional[Member]:

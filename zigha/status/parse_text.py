@@ -58,6 +58,16 @@ _SERVICE_ROW = re.compile(
 _STATE_CELL = re.compile(r"^(?P<state>[^\s\[\]]+)\s*(?:\[(?P<flags>[^\]\s]*)\])?$")
 #: a shell prompt running clustat, as pasted in front of a report: "[root@h1 ~]# clustat"
 _PROMPT = re.compile(r"^[^#$%>]{0,60}[#$%>]\s*(?:\S+/)?clustat(?:\s.*)?$")
+#: the prompt part of a pasted shell line: "[root@h1 ~]#", "[root@h1 ~]", "root@h1:/#",
+#: "h1$", or a bare "#", "$", ">"
+_PROMPT_PREFIX = r"(?:\[[^\]\s]*@[^\]]*\]\s?[#$%>]?|[\w.-]+@[\w.:~/-]*[#$%>]|[#$%>])"
+#: a pasted command line for clustat (also "sudo clustat", "clusterat" typed by a user)
+_COMMAND = re.compile(
+    r"^(?:" + _PROMPT_PREFIX + r"\s*)?(?:sudo\s+)?(?:\S*/)?clust(?:at|erat)(?:\s.*)?$")
+#: the next shell prompt after a pasted report: everything from there on is not clustat's
+_NEXT_PROMPT = re.compile(r"^" + _PROMPT_PREFIX + r"(?:\s.*)?$")
+#: what bash prints between a command's output and the next prompt
+_SHELL_NOTICE = re.compile(r"^You have (?:new )?mail in \S+$")
 _LONG_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]*?)\s*: ?(?P<value>.*?)\s*$")
 _CODE_SUFFIX = re.compile(r"^(?P<text>.*?)\s*\((?P<code>-?\d+)\)$")
 
@@ -206,6 +216,12 @@ def parse_clustat_text(text: str) -> ClusterStatus:
     for number, raw in enumerate(lines, 1):
         line = raw.rstrip()
         blank = not line.strip()
+        if not blank and (_SHELL_NOTICE.match(line.strip()) or (
+                seen_anything and mode not in ("members-dash", "services-dash")
+                and _NEXT_PROMPT.match(line.strip()))):
+            if _SHELL_NOTICE.match(line.strip()):
+                continue
+            break  # a pasted transcript goes on with the next command
         if mode in ("members-dash", "services-dash"):
             dash = _MEMBER_DASH if mode == "members-dash" else _SERVICE_DASH
             if not dash.match(line):
@@ -271,7 +287,7 @@ def parse_clustat_text(text: str) -> ClusterStatus:
         elif _SERVICE_HEAD.match(line) and not seen_services:
             mode, seen_services, seen_anything = "services-dash", True, True
             columns = (line.find("Owner (Last)"), line.find("State"))
-        elif _PROMPT.match(stripped) and not seen_anything:
+        elif (_PROMPT.match(stripped) or _COMMAND.match(stripped)) and not seen_anything:
             continue
         elif stripped == "Service Information" and not seen_services:
             mode, seen_services, seen_anything = "long", True, True
