@@ -9,6 +9,7 @@ skips.  Run only this tier with ``python3 -m pytest -m kernel``.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,10 +29,25 @@ def pytest_terminal_summary(terminalreporter) -> None:
             )
 
 
+def _workdir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A fresh directory the guest may write; under ``$ZIGHA_KERNEL_WORKDIR`` when set
+    (kept after the run, for reading the guest's records), else pytest's tmp dir."""
+    base = os.environ.get("ZIGHA_KERNEL_WORKDIR")
+    if not base:
+        return tmp_path_factory.mktemp(name)
+    path = Path(base) / name
+    if path.exists():
+        import shutil
+
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
 @pytest.fixture(scope="session")
 def seed_lvs_boot(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Boot:
     """The seed's director, real servers and client, run once in a real kernel."""
-    workdir = tmp_path_factory.mktemp("kernel-lvs")
+    workdir = _workdir(tmp_path_factory, "kernel-lvs")
     result = boot(shared, workdir, seed_lvs_plan(workdir))
     if result.results is None or not result.results.get("finished"):
         pytest.fail(result.failure("the seed LVS scenario did not finish"), pytrace=False)
@@ -41,7 +57,7 @@ def seed_lvs_boot(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Boo
 @pytest.fixture(scope="session")
 def no_ipvs_boot(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Boot:
     """A second guest in which ip_vs cannot be loaded (``install ip_vs /bin/false``)."""
-    workdir = tmp_path_factory.mktemp("kernel-no-ipvs")
+    workdir = _workdir(tmp_path_factory, "kernel-no-ipvs")
     result = boot(shared, workdir, no_ipvs_plan(workdir))
     if result.results is None or not result.results.get("finished"):
         pytest.fail(result.failure("the no-ip_vs scenario did not finish"), pytrace=False)

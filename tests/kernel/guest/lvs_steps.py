@@ -122,7 +122,7 @@ def run_lvs_scenario(g: Guest) -> None:
 
     g.step("topology", lambda: step_topology(g))
     g.step("realservers", lambda: step_realservers(g, b), "topology")
-    g.step("httpd_start", lambda: step_httpd_start(g, b), "topology")
+    g.step("httpd_start", lambda: step_httpd_start(g, b), "realservers")
     g.step("apply", lambda: step_apply(g, b, "initial"), "topology")
     g.step("show", lambda: b.show(), "apply")
     g.step("reapply", lambda: step_apply(g, b, "initial"), "apply")
