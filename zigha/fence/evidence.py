@@ -3,11 +3,16 @@
 Two sources, both read without the cluster network's word on it:
 
 * **iSCSI sessions on the target** (h0 in the seed).  ``tgtadm --lld iscsi --mode target
-  --op show`` (scsi-target-utils, CentOS 6) prints per target an ``I_T nexus information:``
-  block with ``Initiator: <iqn>`` and ``IP Address: <addr>`` lines for every logged-in
-  initiator.  **unverified**: no capture in ../shared/reference; the parser only looks for
-  those two keys and ignores everything else.  The ``lines`` format takes one initiator
-  name or address per line (e.g. LIO's sysfs session list read over ssh).
+  --op show`` (scsi-target-utils) prints per target an ``I_T nexus information:`` block;
+  each session's text is built in tgt's ``usr/iscsi/session.c`` as
+  ``Initiator: <iqn> alias: <alias|none>`` / ``Connection: <cid>`` / ``IP Address: <addr>``
+  (the address line comes from the transport's ``ep_show``), and public captures of
+  ``tgt-admin --show`` agree, e.g.
+  ``Initiator: iqn.1994-05.com.redhat:bf38cf4ccf5 alias: server3``.  Older tgt releases
+  may lack `` alias: …``; the exact scsi-target-utils of CentOS 6 is **unverified** (no
+  capture in ../shared/reference).  The parser takes the first word after ``Initiator:``
+  and ``IP Address:`` inside that block and ignores everything else.  The ``lines``
+  format takes one initiator name or address per line (e.g. LIO's session list over ssh).
 * **A heartbeat block on the shared LUN**: every node writes its own 512-byte sector
   (slot = node id) with a counter; reading is pure (:func:`parse_heartbeat_sector`).
 

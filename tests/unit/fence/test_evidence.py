@@ -10,14 +10,14 @@ from zigha.errors import ParseError
 from zigha.fence import evidence
 from zigha.fence.model import Evidence
 
-# written for these tests in the layout of tgtadm --op show (scsi-target-utils); unverified
+# written for these tests in the layout of tgtadm --op show (tgt usr/iscsi/session.c)
 TGTADM = """Target 1: iqn.2011-08.net.zigsow:h0.gfs2
     System information:
         Driver: iscsi
         State: ready
     I_T nexus information:
         I_T nexus: 3
-            Initiator: iqn.1994-05.com.redhat:h2
+            Initiator: iqn.1994-05.com.redhat:h2 alias: h2.zigsow.net
             Connection: 0
                 IP Address: 192.168.10.232
         I_T nexus: 4
@@ -36,6 +36,7 @@ TGTADM = """Target 1: iqn.2011-08.net.zigsow:h0.gfs2
 def test_tgtadm_sessions():
     sessions = evidence.parse_tgtadm_show(TGTADM)
     assert "iqn.1994-05.com.redhat:h2" in sessions and "192.168.10.233" in sessions
+    assert "alias:" not in sessions and "h2.zigsow.net" not in sessions
     assert evidence.storage_evidence(sessions, ["iqn.1994-05.com.redhat:h1"]) is Evidence.INACTIVE
     assert evidence.storage_evidence(sessions, ["IQN.1994-05.com.redhat:h2"]) is Evidence.ACTIVE
     assert evidence.storage_evidence(None, ["x"]) is Evidence.UNKNOWN
