@@ -151,7 +151,7 @@ def test_quiesce_after_fall_restore_after_rise_and_apply_respects_it(fake_runner
     port = server.server_address[1]
     state = parse_desired(desired_for(port, "http"))
     held_file = tmp_path / "held.json"
-    rid = ("tcp 127.0.0.1:%d" % port, "127.0.0.1:%d" % port)
+    rid = (f"tcp 127.0.0.1:{port}", f"127.0.0.1:{port}")
     handler.status = 500
     first = check_once(state, fake_runner, held_file)  # fall = 2: one failure is not enough
     assert first.lines == () and first.results[0].up

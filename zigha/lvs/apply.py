@@ -32,7 +32,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable
 
 import attrs
 
@@ -68,8 +68,8 @@ class Change:
 
     action: str
     service: VirtualService
-    real: Optional[RealServer] = None
-    before: Optional[object] = None
+    real: RealServer | None = None
+    before: Any = None  # a VirtualService or RealServer
 
     @property
     def line(self) -> str:
@@ -83,7 +83,7 @@ class Change:
             f"{self.service.name} -> {self.real.address}")
         verb = self.action.split("-")[0]
         detail = ""
-        if self.action == "edit-real" and self.before is not None:
+        if self.action == "edit-real" and self.before is not None and self.real is not None:
             detail = " (" + ", ".join(
                 f"{name} {getattr(self.before, name)} -> {getattr(self.real, name)}"
                 for name in ("forward", "weight", "upper_threshold", "lower_threshold")
@@ -123,7 +123,7 @@ class ApplyResult:
     plan: Plan
     applied: bool
     before: IpvsTable
-    after: Optional[IpvsTable] = None
+    after: IpvsTable | None = None
     stderr: str = ""
     drained: tuple[str, ...] = ()
 
@@ -198,7 +198,7 @@ def _real_values(real: RealServer) -> tuple:
 
 
 def diff(current: IpvsTable, desired: DesiredState, prune: bool = False,
-         held: Optional[dict] = None) -> Plan:
+         held: dict | None = None) -> Plan:
     """The ordered changes that turn ``current`` into ``desired``."""
     held = held or {}
     live = {s.key: s for s in current.services}
@@ -238,13 +238,13 @@ def diff(current: IpvsTable, desired: DesiredState, prune: bool = False,
 
 def _drain(plan: Plan, runner, timeout: float, poll: float, sleep: Callable,
            clock: Callable) -> tuple[str, ...]:
-    leaving = [c for c in plan.changes if c.action == "delete-real"]
+    leaving = [(c.service, c.before) for c in plan.changes if c.action == "delete-real"]
     if not leaving:
         return ()
-    quiesce = "".join(real_rule("-e", c.service, attrs.evolve(c.before, weight=0)) + "\n"
-                      for c in leaving)
+    quiesce = "".join(real_rule("-e", svc, attrs.evolve(real, weight=0)) + "\n"
+                      for svc, real in leaving)
     ipvsadm.restore(quiesce, runner)
-    targets = {(c.service.key, c.real.key) for c in leaving}
+    targets = {(svc.key, real.key) for svc, real in leaving}
     deadline = clock() + timeout
     while True:
         table = ipvsadm.list_table(runner)
@@ -253,11 +253,11 @@ def _drain(plan: Plan, runner, timeout: float, poll: float, sleep: Callable,
         if not busy or clock() >= deadline:
             break
         sleep(poll)
-    return tuple(c.real.address for c in leaving)
+    return tuple(real.address for _, real in leaving)
 
 
 def apply_state(desired: DesiredState, runner=None, dry_run: bool = False, prune: bool = False,
-                held: Optional[dict] = None, drain: bool = False, drain_timeout: float = 300.0,
+                held: dict | None = None, drain: bool = False, drain_timeout: float = 300.0,
                 poll: float = 2.0, sleep: Callable = time.sleep,
                 clock: Callable = time.monotonic) -> ApplyResult:
     """Make the live table match ``desired``; see the module docstring."""

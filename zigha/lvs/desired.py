@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -64,12 +64,12 @@ class HealthCheck:
     """How to check a service's real servers and what to do when one fails."""
 
     kind: str = "tcp"
-    port: Optional[int] = None
+    port: int | None = None
     path: str = "/"
-    host: Optional[str] = None
-    send: Optional[str] = None
-    expect: Optional[str] = None
-    program: Optional[str] = None
+    host: str | None = None
+    send: str | None = None
+    expect: str | None = None
+    program: str | None = None
     interval: float = 6.0
     timeout: float = 3.0
     rise: int = 1
@@ -88,9 +88,9 @@ class DesiredState:
     services: tuple[VirtualService, ...] = ()
     checks: dict = attrs.field(factory=dict, hash=False)
     notes: tuple[str, ...] = attrs.field(default=(), eq=False)
-    source: Optional[str] = attrs.field(default=None, eq=False)
+    source: str | None = attrs.field(default=None, eq=False)
 
-    def check_for(self, svc: VirtualService) -> Optional[HealthCheck]:
+    def check_for(self, svc: VirtualService) -> HealthCheck | None:
         return self.checks.get(svc.key)
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,7 +196,7 @@ def _real(svc: VirtualService, default_forward: str, text: str) -> RealServer:
                       lower_threshold=_number(opts.get("lower", "0"), 0, 2**31 - 1))
 
 
-def _check(s: dict) -> Optional[HealthCheck]:
+def _check(s: dict) -> HealthCheck | None:
     kind = s.get("check", "none")
     if kind not in CHECK_KINDS:
         raise ValueError(f"check must be one of {', '.join(CHECK_KINDS)}")
@@ -215,7 +215,7 @@ def _check(s: dict) -> Optional[HealthCheck]:
         on_failure=s.get("on_failure", "quiesce"))
 
 
-def parse_desired(text: str, source: Optional[str] = None) -> DesiredState:
+def parse_desired(text: str, source: str | None = None) -> DesiredState:
     """Parse desired-state text; raises ConfigError naming the file and line."""
     sections: list[_Section] = []
     seen_format = False
@@ -238,14 +238,16 @@ def parse_desired(text: str, source: Optional[str] = None) -> DesiredState:
                 seen_format = True
             elif header:
                 proto, address, v6 = header.group(1).upper(), header.group(2), bool(header.group(3))
+                identity: dict
                 if proto == "FWM":
-                    svc = {"protocol": "FWM", "fwmark": _number(address, 1, 2**32 - 1), "ipv6": v6}
+                    identity = {"protocol": "FWM", "fwmark": _number(address, 1, 2**32 - 1),
+                                "ipv6": v6}
                 else:
                     host, port, ipv6 = parse_hostport(address)
                     if not isinstance(port, int) or v6:
                         raise ValueError("a service needs HOST:PORT with a numeric port")
-                    svc = {"protocol": proto, "host": host, "port": port, "ipv6": ipv6}
-                sections.append(_Section(svc, number))
+                    identity = {"protocol": proto, "host": host, "port": port, "ipv6": ipv6}
+                sections.append(_Section(identity, number))
             elif not sections:
                 raise fail("settings before the first [service ...] section")
             elif stripped.startswith("real ") or stripped.startswith("real\t"):
@@ -313,7 +315,7 @@ def render_desired(state: DesiredState) -> str:
             out.append("ops = yes")
         if svc.sched_flags:
             out.append(f"sched_flags = {','.join(svc.sched_flags)}")
-        forwards = {r.forward for r in svc.reals}
+        forwards = {r.forward or "Route" for r in svc.reals}
         default = forwards.pop() if len(forwards) == 1 else "Route"
         out.append(f"forward = {FORWARD_WORDS.get(default, 'route')}")
         check = state.checks.get(svc.key)

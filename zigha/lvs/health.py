@@ -37,7 +37,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Callable
 
 import attrs
 
@@ -57,7 +57,8 @@ def _connect(host: str, port: int, timeout: float) -> socket.socket:
 
 def probe(check: HealthCheck, real: RealServer, runner=None) -> tuple[bool, str]:
     """Run one check against one real server: ``(healthy, detail)``; never raises."""
-    host, port = real.host, check.port or real.port or 80
+    host = real.host
+    port = check.port or (real.port if isinstance(real.port, int) else 0) or 80
     try:
         if check.kind == "tcp":
             _connect(host, port, check.timeout).close()
@@ -118,7 +119,7 @@ class RealResult:
     ok: bool
     up: bool
     detail: str
-    action: Optional[str] = None
+    action: str | None = None
 
     def to_dict(self) -> dict:
         return attrs.asdict(self)
@@ -150,7 +151,7 @@ class Checker:
     """Keeps rise/fall counters between passes; :meth:`run_once` does one pass."""
 
     def __init__(self, desired: DesiredState, runner=None,
-                 held_file: Union[str, os.PathLike, None] = DEFAULT_HELD_FILE,
+                 held_file: str | os.PathLike | None = DEFAULT_HELD_FILE,
                  probe_fn: Callable = probe) -> None:
         self.desired = desired
         self.runner = runner
@@ -218,9 +219,9 @@ def check_once(source, runner=None, held_file=DEFAULT_HELD_FILE,
     return Checker(_desired(source), runner, held_file, probe_fn).run_once()
 
 
-def watch(source, runner=None, held_file=DEFAULT_HELD_FILE, passes: Optional[int] = None,
-          interval: Optional[float] = None, sleep: Callable = time.sleep,
-          on_pass: Optional[Callable[[PassResult], None]] = None,
+def watch(source, runner=None, held_file=DEFAULT_HELD_FILE, passes: int | None = None,
+          interval: float | None = None, sleep: Callable = time.sleep,
+          on_pass: Callable[[PassResult], None] | None = None,
           probe_fn: Callable = probe) -> None:
     """Check in a loop (``passes`` times, or forever), reloading a desired-state file
     when it changes; ``on_pass`` receives each :class:`PassResult`."""

@@ -18,10 +18,17 @@ table (that is what :mod:`zigha.lvs.apply` does).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from zigha.errors import CommandError
-from zigha.lvs.model import IpvsadmVersion, IpvsTable, RealServer, SyncDaemon, Timeouts, VirtualService
+from zigha.lvs.model import (
+    IpvsadmVersion,
+    IpvsTable,
+    RealServer,
+    SyncDaemon,
+    Timeouts,
+    VirtualService,
+)
 from zigha.lvs.parse import (
     parse_ipvsadm_connections,
     parse_ipvsadm_daemon,
@@ -98,7 +105,7 @@ class IpvsadmUsageError(IpvsadmError):
 
 
 #: message fragment -> error class; first match wins (lvs.md §6)
-MESSAGES: Sequence[tuple[str, type]] = (
+MESSAGES: Sequence[tuple[str, type[IpvsadmError]]] = (
     ("Can't initialize ipvs: Permission denied", IpvsPermissionError),
     ("Can't initialize ipvs", IpvsNotAvailableError),
     ("Permission denied (you must be root)", IpvsPermissionError),
@@ -122,7 +129,7 @@ MESSAGES: Sequence[tuple[str, type]] = (
 )
 
 
-def error_class(stderr: str) -> type:
+def error_class(stderr: str) -> type[IpvsadmError]:
     """The :class:`IpvsadmError` subclass for a message (``IpvsadmError`` if unknown)."""
     for fragment, cls in MESSAGES:
         if fragment in stderr:
@@ -137,11 +144,13 @@ def error_for(result: Result) -> IpvsadmError:
     message = (known or lines or [f"exit status {result.rc}"])[0].strip()
     cls = error_class(result.stderr)
     hint = "load it with: modprobe ip_vs" if cls is IpvsNotAvailableError else None
-    return cls.from_result(f"{TOOL}: {message}", result, hint=hint)
+    error = cls.from_result(f"{TOOL}: {message}", result, hint=hint)
+    assert isinstance(error, IpvsadmError)
+    return error
 
 
-def run(args: Sequence[str], runner=None, stdin: Optional[str] = None,
-        timeout: Optional[float] = None, check: bool = True) -> Result:
+def run(args: Sequence[str], runner=None, stdin: str | None = None,
+        timeout: float | None = None, check: bool = True) -> Result:
     """Run ``ipvsadm ARGS``; with ``check`` a non-zero exit raises the typed error."""
     result = (runner or default_runner()).run([TOOL, *args], stdin=stdin, timeout=timeout)
     if check and result.rc != 0:
@@ -153,7 +162,7 @@ VIEW_FLAGS = {"default": [], "stats": ["--stats"], "rate": ["--rate"],
               "thresholds": ["--thresholds"], "persistent-conn": ["--persistent-conn"]}
 
 
-def list_table(runner=None, view: str = "default", service: Optional[VirtualService] = None,
+def list_table(runner=None, view: str = "default", service: VirtualService | None = None,
                exact: bool = False) -> IpvsTable:
     """``ipvsadm -L -n [--stats|--rate|...] [--exact] [service]`` as a table."""
     args = ["-L", "-n", *VIEW_FLAGS[view]]
@@ -220,7 +229,7 @@ def set_timeouts(tcp: int, tcpfin: int, udp: int, runner=None) -> Result:
     return run(["--set", str(tcp), str(tcpfin), str(udp)], runner)
 
 
-def zero(runner=None, service: Optional[VirtualService] = None) -> Result:
+def zero(runner=None, service: VirtualService | None = None) -> Result:
     return run(["-Z", *(service_args(service) if service else [])], runner)
 
 
@@ -229,7 +238,7 @@ def clear(runner=None) -> Result:
     return run(["-C"], runner)
 
 
-def restore(text: str, runner=None, timeout: Optional[float] = None) -> Result:
+def restore(text: str, runner=None, timeout: float | None = None) -> Result:
     """One ``ipvsadm -R`` reading ``text``; never raises on the exit status (see module doc).
 
     Only an initialisation failure (no IPVS at all) raises, since then nothing ran.

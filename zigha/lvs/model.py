@@ -17,7 +17,7 @@ Columns a view does not print are ``None``.  Counters printed with a ``K``/``M``
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 import attrs
 
@@ -41,7 +41,7 @@ def _tuple(value: Any) -> tuple:
     return tuple(value)
 
 
-def format_hostport(host: Optional[str], port: Port, ipv6: bool) -> str:
+def format_hostport(host: str | None, port: Port, ipv6: bool) -> str:
     """``host:port`` the way ipvsadm prints it (IPv6 hosts in brackets)."""
     shown = f"[{host}]" if ipv6 else (host or "")
     return shown if port is None else f"{shown}:{port}"
@@ -56,16 +56,16 @@ class Counters:
     when any value was printed abbreviated (then it is a lower bound).
     """
 
-    conns: Optional[int] = None
-    inpkts: Optional[int] = None
-    outpkts: Optional[int] = None
-    inbytes: Optional[int] = None
-    outbytes: Optional[int] = None
-    cps: Optional[int] = None
-    inpps: Optional[int] = None
-    outpps: Optional[int] = None
-    inbps: Optional[int] = None
-    outbps: Optional[int] = None
+    conns: int | None = None
+    inpkts: int | None = None
+    outpkts: int | None = None
+    inbytes: int | None = None
+    outbytes: int | None = None
+    cps: int | None = None
+    inpps: int | None = None
+    outpps: int | None = None
+    inbps: int | None = None
+    outbps: int | None = None
     exact: bool = True
 
     STATS = ("conns", "inpkts", "outpkts", "inbytes", "outbytes")
@@ -86,16 +86,16 @@ class RealServer:
 
     host: str
     port: Port
-    forward: Optional[str] = DEFAULT_FORWARD
-    weight: Optional[int] = DEFAULT_WEIGHT
-    active: Optional[int] = None
-    inactive: Optional[int] = None
-    persistent_conns: Optional[int] = None
-    upper_threshold: Optional[int] = None
-    lower_threshold: Optional[int] = None
-    tunnel_info: Optional[str] = None
-    stats: Optional[Counters] = None
-    rate: Optional[Counters] = None
+    forward: str | None = DEFAULT_FORWARD
+    weight: int | None = DEFAULT_WEIGHT
+    active: int | None = None
+    inactive: int | None = None
+    persistent_conns: int | None = None
+    upper_threshold: int | None = None
+    lower_threshold: int | None = None
+    tunnel_info: str | None = None
+    stats: Counters | None = None
+    rate: Counters | None = None
     ipv6: bool = False
 
     IDENTITY = ("host", "port")
@@ -132,20 +132,20 @@ class VirtualService:
     """
 
     protocol: str
-    host: Optional[str] = None
+    host: str | None = None
     port: Port = None
-    fwmark: Optional[int] = None
+    fwmark: int | None = None
     ipv6: bool = False
-    scheduler: Optional[str] = DEFAULT_SCHEDULER
+    scheduler: str | None = DEFAULT_SCHEDULER
     sched_flags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    persistent: Optional[int] = None
-    netmask: Optional[str] = None
-    pe: Optional[str] = None
+    persistent: int | None = None
+    netmask: str | None = None
+    pe: str | None = None
     ops: bool = False
     flags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     reals: tuple[RealServer, ...] = attrs.field(default=(), converter=_tuple)
-    stats: Optional[Counters] = None
-    rate: Optional[Counters] = None
+    stats: Counters | None = None
+    rate: Counters | None = None
 
     IDENTITY = ("protocol", "ipv6", "host", "port", "fwmark")
 
@@ -171,7 +171,7 @@ class VirtualService:
     def exact(self) -> bool:
         return all(c.exact for c in (self.stats, self.rate) if c is not None)
 
-    def real(self, host: str, port: Port = None) -> Optional[RealServer]:
+    def real(self, host: str, port: Port = None) -> RealServer | None:
         """The real server with this address (any port when ``port`` is None)."""
         for real in self.reals:
             if real.host == host and (port is None or real.port == port):
@@ -201,8 +201,8 @@ class IpvsTable:
     """
 
     services: tuple[VirtualService, ...] = attrs.field(default=(), converter=_tuple)
-    version: Optional[str] = None
-    size: Optional[int] = None
+    version: str | None = None
+    size: int | None = None
     numeric: bool = True
     view: str = "default"
 
@@ -210,7 +210,7 @@ class IpvsTable:
     def exact(self) -> bool:
         return all(s.exact and all(r.exact for r in s.reals) for s in self.services)
 
-    def service(self, key: tuple) -> Optional[VirtualService]:
+    def service(self, key: tuple) -> VirtualService | None:
         for svc in self.services:
             if svc.key == key:
                 return svc
@@ -243,8 +243,8 @@ class Connection:
     source: str
     virtual: str
     destination: str
-    pe_name: Optional[str] = None
-    pe_data: Optional[str] = None
+    pe_name: str | None = None
+    pe_data: str | None = None
 
     @property
     def template(self) -> bool:
@@ -273,12 +273,12 @@ class SyncDaemon:
     """One line of ``ipvsadm -L --daemon``; 1.29+ adds maxlen, group, port, ttl."""
 
     state: str
-    mcast_interface: Optional[str] = None
-    syncid: Optional[int] = None
-    maxlen: Optional[int] = None
-    group: Optional[str] = None
-    port: Optional[int] = None
-    ttl: Optional[int] = None
+    mcast_interface: str | None = None
+    syncid: int | None = None
+    maxlen: int | None = None
+    group: str | None = None
+    port: int | None = None
+    ttl: int | None = None
     extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
 
     def to_dict(self) -> dict[str, Any]:
@@ -292,8 +292,8 @@ class IpvsadmVersion:
     """``ipvsadm --version``: the tool's version and the kernel IPVS version."""
 
     ipvsadm: str
-    date: Optional[str] = None
-    ipvs: Optional[str] = None
+    date: str | None = None
+    ipvs: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)

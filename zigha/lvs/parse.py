@@ -28,7 +28,6 @@ import contextlib
 import gc
 import ipaddress
 import re
-from typing import Optional
 
 from zigha.errors import ParseError
 from zigha.lvs.model import (
@@ -36,6 +35,7 @@ from zigha.lvs.model import (
     Counters,
     IpvsadmVersion,
     IpvsTable,
+    Port,
     RealServer,
     SyncDaemon,
     Timeouts,
@@ -85,7 +85,7 @@ def parse_number(token: str) -> tuple[int, bool]:
     return int(match.group(1)) * SUFFIX[match.group(2)], match.group(2) == ""
 
 
-def _port(text: str):
+def _port(text: str) -> int | str:
     if not text:
         raise ValueError("empty port")
     if text.isdigit():
@@ -95,7 +95,7 @@ def _port(text: str):
     return text
 
 
-def parse_hostport(text: str, hex_ok: bool = False) -> tuple[str, object, bool]:
+def parse_hostport(text: str, hex_ok: bool = False) -> tuple[str, Port, bool]:
     """``"[2001:db8::1]:80"`` -> ``("2001:db8::1", 80, True)``.
 
     ``port`` is an int, a service name as printed, or ``None`` when ipvsadm's name
@@ -187,26 +187,20 @@ def _scheduler_words(words: list[str]) -> dict:
 
 
 def _real_fields(view: str, rest: list[str]) -> dict:
-    if view in ("default", "proc"):
-        forward, weight, active, inactive = rest
-        if not forward.isalpha():
-            raise ValueError(forward)
-        return {"forward": forward, "weight": int(weight), "active": int(active),
-                "inactive": int(inactive)}
-    if view == "tun-info":
-        forward, tunnel, weight, active, inactive = rest
+    if view in ("default", "proc", "tun-info"):
+        forward, tunnel = rest[0], (rest[1] if view == "tun-info" else None)
+        weight, active, inactive = rest[-3:]
         if not forward.isalpha():
             raise ValueError(forward)
         return {"forward": forward, "tunnel_info": tunnel, "weight": int(weight),
                 "active": int(active), "inactive": int(inactive)}
+    numbers = [int(t) for t in rest] if view in ("thresholds", "persistent-conn") else []
     if view == "thresholds":
-        upper, lower, active, inactive = (int(t) for t in rest)
-        return {"upper_threshold": upper, "lower_threshold": lower, "active": active,
-                "inactive": inactive, "forward": None, "weight": None}
+        return {"upper_threshold": numbers[0], "lower_threshold": numbers[1],
+                "active": numbers[2], "inactive": numbers[3], "forward": None, "weight": None}
     if view == "persistent-conn":
-        weight, persist, active, inactive = (int(t) for t in rest)
-        return {"weight": weight, "persistent_conns": persist, "active": active,
-                "inactive": inactive, "forward": None}
+        return {"weight": numbers[0], "persistent_conns": numbers[1], "active": numbers[2],
+                "inactive": numbers[3], "forward": None}
     return {"forward": None, "weight": None, view: _counters(rest, _names(view))}
 
 
@@ -239,7 +233,7 @@ def _collector_paused():
             gc.enable()
 
 
-def parse_ipvsadm_list(text: str, numeric: Optional[bool] = None) -> IpvsTable:
+def parse_ipvsadm_list(text: str, numeric: bool | None = None) -> IpvsTable:
     """Parse any ``ipvsadm -L`` listing (or ``/proc/net/ip_vs``) into an :class:`IpvsTable`.
 
     ``numeric`` says whether ``-n`` was given; by default it is inferred: a listing
@@ -249,11 +243,11 @@ def parse_ipvsadm_list(text: str, numeric: Optional[bool] = None) -> IpvsTable:
         return _parse_list(text, numeric)
 
 
-def _parse_list(text: str, numeric: Optional[bool]) -> IpvsTable:
+def _parse_list(text: str, numeric: bool | None) -> IpvsTable:
     lines = _Lines(text, "ipvsadm -L")
     slow_reals = hex_seen = False
     version = size = None
-    view: Optional[str] = None
+    view: str | None = None
     services: list[dict] = []
     reals: list = []
     for number, line in lines.items:
@@ -269,9 +263,10 @@ def _parse_list(text: str, numeric: Optional[bool]) -> IpvsTable:
                     forward = tokens[2]
                     if not forward.isalpha():
                         raise ValueError(forward)
-                    host, sep, port = tokens[1].rpartition(":")
-                    if sep and port.isdigit() and host.replace(".", "").isdigit():
-                        port, ipv6 = int(port), False
+                    port: Port
+                    host, sep, port_text = tokens[1].rpartition(":")
+                    if sep and port_text.isdigit() and host.replace(".", "").isdigit():
+                        port, ipv6 = int(port_text), False
                     else:
                         host, port, ipv6 = parse_hostport(tokens[1])
                         slow_reals = True
@@ -341,7 +336,7 @@ def _parse_list(text: str, numeric: Optional[bool]) -> IpvsTable:
                      view=view or "default")
 
 
-def _is_ip(host: Optional[str]) -> bool:
+def _is_ip(host: str | None) -> bool:
     if host and host.count(".") == 3 and host.replace(".", "").isdigit():
         return True
     try:
@@ -421,18 +416,18 @@ def _parse_save(text: str) -> IpvsTable:
                                                  int(tokens[7]), None, None, None, None, None))
                 continue
         rule = parse_rule(line.strip(), number, tool="ipvsadm -S")
-        if rule.command == "-A":
-            if rule.service.key not in reals:
-                order.append(rule.service)
-            reals[rule.service.key] = []
+        service, real = rule.service, rule.real
+        if rule.command == "-A" and service is not None:
+            if service.key not in reals:
+                order.append(service)
+            reals[service.key] = []
             if len(tokens) > 2:
-                by_text[(tokens[1], tokens[2])] = rule.service
-        elif rule.command == "-a":
-            if rule.service.key not in reals:
+                by_text[(tokens[1], tokens[2])] = service
+        elif rule.command == "-a" and service is not None and real is not None:
+            if service.key not in reals:
                 raise ParseError("real server of an unknown service", tool="ipvsadm -S",
                                  line=number, excerpt=line)
-            real = rule.real
-            reals[rule.service.key].append(RealServer(
+            reals[service.key].append(RealServer(
                 real.host, real.port, real.forward, real.weight, None, None, None, None, None,
                 real.tunnel_info, None, None, real.ipv6))
         else:

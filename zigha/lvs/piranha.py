@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import socket
-from typing import Any, Optional, Union
+from typing import Any
 
 import attrs
 
@@ -57,21 +57,21 @@ def _decode(text: str) -> str:
     return "".join(out)
 
 
-def _flag(value: Optional[str], default: bool = False) -> bool:
+def _flag(value: str | None, default: bool = False) -> bool:
     return default if value is None else value.strip() not in ("0", "")
 
 
-def _int(value: Optional[str]) -> Optional[int]:
+def _int(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def _port(value: Optional[str]) -> Union[int, str, None]:
+def _port(value: str | None) -> int | str | None:
     if value is None:
         return None
     return int(value) if value.isdigit() else value
 
 
-def port_number(port: Union[int, str], protocol: str = "tcp") -> int:
+def port_number(port: int | str, protocol: str = "tcp") -> int:
     """A port written as a name (``http``) as a number (``80``)."""
     if isinstance(port, int):
         return port
@@ -88,8 +88,8 @@ class PiranhaServer:
     """A ``server NAME { }`` block; ``port`` is ``None`` when the file gives none."""
 
     name: str
-    address: Optional[str]
-    port: Union[int, str, None] = None
+    address: str | None
+    port: int | str | None = None
     weight: int = 1
     active: bool = True
     options: dict = attrs.field(factory=dict, hash=False)
@@ -104,23 +104,23 @@ class PiranhaVirtual:
 
     name: str
     active: bool
-    address: Optional[str]
-    device: Optional[str] = None
-    port: Union[int, str] = 80
+    address: str | None
+    device: str | None = None
+    port: int | str = 80
     protocol: str = "tcp"
     scheduler: str = "wlc"
-    persistent: Optional[int] = None
-    pmask: Optional[str] = None
-    fwmark: Optional[int] = None
-    send: Optional[str] = None
-    expect: Optional[str] = None
-    send_program: Optional[str] = None
+    persistent: int | None = None
+    pmask: str | None = None
+    fwmark: int | None = None
+    send: str | None = None
+    expect: str | None = None
+    send_program: str | None = None
     use_regex: bool = False
-    timeout: Optional[int] = None
-    reentry: Optional[int] = None
+    timeout: int | None = None
+    reentry: int | None = None
     quiesce_server: bool = False
-    load_monitor: Optional[str] = None
-    vip_nmask: Optional[str] = None
+    load_monitor: str | None = None
+    vip_nmask: str | None = None
     servers: tuple[PiranhaServer, ...] = ()
     options: dict = attrs.field(factory=dict, hash=False)
 
@@ -179,13 +179,16 @@ class LvsCf:
                 continue
             port = port_number(virtual.port, virtual.protocol)
             persistent = virtual.persistent or None
-            common = dict(scheduler=virtual.scheduler, persistent=persistent,
-                          netmask=virtual.pmask if persistent else None)
+            netmask = virtual.pmask if persistent else None
             if virtual.fwmark:
-                svc = VirtualService(protocol="FWM", fwmark=virtual.fwmark, **common)
+                svc = VirtualService(protocol="FWM", fwmark=virtual.fwmark,
+                                     scheduler=virtual.scheduler, persistent=persistent,
+                                     netmask=netmask)
             else:
                 svc = VirtualService(protocol=virtual.protocol.upper(), host=virtual.address,
-                                     port=port, ipv6=":" in (virtual.address or ""), **common)
+                                     port=port, ipv6=":" in (virtual.address or ""),
+                                     scheduler=virtual.scheduler, persistent=persistent,
+                                     netmask=netmask)
             reals = []
             for server in virtual.servers:
                 if not server.active:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Optional
 
 import attrs
 
@@ -92,7 +91,8 @@ def plan_prepare(vip: str, runner=None, undo: bool = False) -> list[Step]:
     if vip in addresses and addresses[vip] != 32:
         raise RealServerError(f"{vip}/{addresses[vip]} is on lo; direct routing needs /32",
                               hint=f"ip addr del {vip}/{addresses[vip]} dev lo")
-    address = ("ip", "addr", "add" if not undo else "del", f"{vip}/32", "dev", "lo")
+    address: tuple[str, ...] = ("ip", "addr", "add" if not undo else "del", f"{vip}/32",
+                                "dev", "lo")
     if not undo:
         address += ("label", "lo:0")
     sysctl_steps = []
@@ -130,7 +130,7 @@ def unprepare_realserver(vip: str, runner=None, dry_run: bool = False) -> list[S
     return prepare_realserver(vip, runner, undo=True, dry_run=dry_run)
 
 
-def realserver_script(vip: Optional[str], undo: bool = False) -> str:
+def realserver_script(vip: str | None, undo: bool = False) -> str:
     """The same steps as a POSIX shell script (idempotent too)."""
     vip = _vip(vip or "")
     check = f"ip -4 -o addr show dev lo | grep -q ' inet {vip}/32 '"

@@ -5,6 +5,9 @@ The widths are ipvsadm's printf formats (../shared/reference/lvs.md §3.2, §3.5
 ``%-33s`` plus 9-character number fields in the stats and rate views, and so on.
 Counters that were parsed from an abbreviated field (``exact`` False) are abbreviated
 again, so ``parse(render(parse(text)))`` equals ``parse(text)``.
+
+The printf formats are kept as ipvsadm's C source writes them (``%-28s``...), so they
+can be compared with it line by line (hence the ``noqa: UP031``).
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ TITLES = {
                 "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"),
     "tun-info": ("Prot LocalAddress:Port Scheduler Flags",
                  "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn"),
-    "stats": ("%-33s %8s %8s %8s %8s %8s" % ("Prot LocalAddress:Port", "Conns", "InPkts",
+    "stats": ("%-33s %8s %8s %8s %8s %8s" % ("Prot LocalAddress:Port", "Conns", "InPkts",  # noqa: UP031
                                              "OutPkts", "InBytes", "OutBytes"),
               "  -> RemoteAddress:Port"),
-    "rate": ("%-33s %8s %8s %8s %8s %8s" % ("Prot LocalAddress:Port", "CPS", "InPPS",
+    "rate": ("%-33s %8s %8s %8s %8s %8s" % ("Prot LocalAddress:Port", "CPS", "InPPS",  # noqa: UP031
                                             "OutPPS", "InBPS", "OutBPS"),
              "  -> RemoteAddress:Port"),
-    "thresholds": ("%-33s %-10s %-10s %-10s %-10s" % ("Prot LocalAddress:Port", "Uthreshold",
+    "thresholds": ("%-33s %-10s %-10s %-10s %-10s" % ("Prot LocalAddress:Port", "Uthreshold",  # noqa: UP031
                                                       "Lthreshold", "ActiveConn", "InActConn"),
                    "  -> RemoteAddress:Port"),
-    "persistent-conn": ("%-33s %-9s %-11s %-10s %-10s" % ("Prot LocalAddress:Port", "Weight",
+    "persistent-conn": ("%-33s %-9s %-11s %-10s %-10s" % ("Prot LocalAddress:Port", "Weight",  # noqa: UP031
                                                           "PersistConn", "ActiveConn",
                                                           "InActConn"),
                         "  -> RemoteAddress:Port"),
@@ -52,7 +55,7 @@ def _counters(counters: Counters | None, names: tuple[str, ...], plain: int = 0)
     for index, name in enumerate(names):
         value = getattr(counters, name)
         if index < plain:
-            out.append(" %8d" % (value or 0))
+            out.append(" %8d" % (value or 0))  # noqa: UP031
         else:
             out.append(largenum(value, counters.exact))
     return "".join(out)
@@ -91,17 +94,17 @@ def real_line(real: RealServer, view: str) -> str:
     if view == "rate":
         return f"  -> {address:<28}" + _counters(real.rate, Counters.RATE, plain=3)
     if view == "thresholds":
-        return "  -> %-28s %-10u %-10u %-10u %-10u" % (
+        return "  -> %-28s %-10u %-10u %-10u %-10u" % (  # noqa: UP031
             address, n(real.upper_threshold), n(real.lower_threshold), n(real.active),
             n(real.inactive))
     if view == "persistent-conn":
-        return "  -> %-28s %-9u %-11u %-10u %-10u" % (
+        return "  -> %-28s %-9u %-11u %-10u %-10u" % (  # noqa: UP031
             address, n(real.weight), n(real.persistent_conns), n(real.active), n(real.inactive))
     if view == "tun-info":
-        return "  -> %-28s %-7s %-13s %-6d %-10u %-10u" % (
+        return "  -> %-28s %-7s %-13s %-6d %-10u %-10u" % (  # noqa: UP031
             address, real.forward or "Route", real.tunnel_info or "n/a", n(real.weight),
             n(real.active), n(real.inactive))
-    return "  -> %-28s %-7s %-6d %-10u %-10u" % (
+    return "  -> %-28s %-7s %-6d %-10u %-10u" % (  # noqa: UP031
         address, real.forward or "Route", n(real.weight), n(real.active), n(real.inactive))
 
 

@@ -17,7 +17,7 @@ batch zigha wrote), accepting long option names, a leading ``ipvsadm`` word, and
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import attrs
 
@@ -60,13 +60,13 @@ class Rule:
     for server commands the real server, with ipvsadm's defaults filled in."""
 
     command: str
-    service: Optional[VirtualService] = None
-    real: Optional[RealServer] = None
-    line: Optional[int] = None
+    service: VirtualService | None = None
+    real: RealServer | None = None
+    line: int | None = None
     text: str = ""
 
 
-def is_full_mask(netmask: Optional[str]) -> bool:
+def is_full_mask(netmask: str | None) -> bool:
     return netmask is None or netmask in FULL_MASKS
 
 
@@ -126,7 +126,7 @@ def _int(value: str, low: int, high: int) -> int:
     return int(value)
 
 
-def parse_rule(text: str, line: Optional[int] = None, tool: str = "ipvsadm -R") -> Rule:
+def parse_rule(text: str, line: int | None = None, tool: str = "ipvsadm -R") -> Rule:
     """Parse one command line; raises ParseError naming the line."""
     from zigha.lvs.parse import parse_hostport
 
