@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 
+from zigha.agents.served import ServedDaemon, write_pid
 from zigha.ocf import codes
 from zigha.ocf import proc as procs
 from zigha.ocf import state as states
@@ -35,8 +36,11 @@ START_TIMEOUT = 60.0
 DEFAULT_NAMED = "/usr/sbin/named"
 
 
-class NamedAgent(Agent):
+class NamedAgent(ServedDaemon, Agent):
     type_name = "zigha-named"
+    probe = "dns_problem"
+    default_port = 53
+    default_executable = DEFAULT_NAMED
     provider_name = "named"
     shortdesc = "Defines an instance of named server"
     longdesc = ("This defines an instance of DNS named server (BIND 9). Under rgmanager it "
@@ -77,65 +81,6 @@ class NamedAgent(Agent):
         Action("meta-data", 5),
         Action("validate-all", 30),
     )
-
-    # -- status ----------------------------------------------------------------------
-    def status(self, ctx):
-        state, pid = procs.pid_state(ctx.pid_file, self._executables(ctx))
-        if state == procs.NO_PID_FILE:
-            return codes.NOT_RUNNING
-        if state != procs.RUNNING:
-            ctx.log.error(f"Monitoring Service {ctx.resource_id} > Service Is Not Running "
-                          f"(stale pid file {ctx.pid_file}, pid {pid})")
-            return codes.ERR_GENERIC
-        if ctx.depth >= 10:
-            return self._ask(ctx)
-        return codes.SUCCESS
-
-    def _ask(self, ctx):
-        problem = self._problem(ctx)
-        if problem is not None:
-            ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
-            return codes.ERR_GENERIC
-        return codes.SUCCESS
-
-    def _problem(self, ctx):
-        """``None`` when every address recorded at start answers, else the first failure."""
-        from zigha.agents.probes import dns_problem, split_host_port
-
-        endpoints = states.read(ctx.state_file).get("listen", [])
-        if not endpoints:
-            ctx.log.warning("no listening address recorded at start: depth 10 skipped")
-            return None
-        budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
-        for endpoint in endpoints:
-            host, port = split_host_port(endpoint, 53)
-            problem = dns_problem(host, port, timeout=max(budget - 0.1, 0.5))
-            if problem is not None:
-                return problem
-        return None
-
-    def _until_serving(self, ctx, pid: int, executables: list) -> None:
-        """Start succeeds only once the daemon answers (at most 10 s, or half the
-        caller's timeout); otherwise it is stopped again and start fails."""
-        import time
-
-        from zigha.ocf import stop
-
-        limit = min(10.0, (ctx.timeout or 20.0) / 2)
-        deadline = time.monotonic() + limit
-        while True:
-            problem = self._problem(ctx)
-            if problem is None:
-                return
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.2)
-        term_wait, kill_wait = ctx.stop_budget(ctx["shutdown_wait"] or 0)
-        stop.terminate(pid, executables, min(term_wait, 5.0), kill_wait, ctx.log)
-        procs.remove(ctx.pid_file)
-        procs.remove(ctx.state_file)
-        fail(f"Starting Service {ctx.resource_id} > Failed - not answering "
-             f"{limit:g} s after start: {problem}")
 
     # -- validate-all ----------------------------------------------------------------
     def validate_all(self, ctx):
@@ -244,7 +189,7 @@ class NamedAgent(Agent):
             fail(f"Starting Service {ctx.resource_id} > Failed - named exited; it logs "
                  "only to syslog, see the system log")
         if not ctx.service_name:
-            _write_pid(ctx.pid_file, pid)
+            write_pid(ctx.pid_file, pid)
         self._until_serving(ctx, pid, [binary])
         ctx.log.info(f"Starting Service {ctx.resource_id} > Succeed (pid {pid})")
         return codes.SUCCESS
@@ -376,10 +321,6 @@ class NamedAgent(Agent):
         ctx.log.info(f"Stopping Service {ctx.resource_id} > Succeed")
         return codes.SUCCESS
 
-    @staticmethod
-    def _executables(ctx) -> list:
-        """What the pid may run: the named recorded at start, else Debian/RHEL's path."""
-        return states.read(ctx.state_file).get("exe", []) or [DEFAULT_NAMED]
 
 
 def _is_true(value) -> bool:
@@ -398,13 +339,6 @@ def _option_value(options: list, flag: str):
 def _argv_has(argv: list, flag: str, value: str) -> bool:
     return any(a == flag and i + 1 < len(argv) and argv[i + 1] == value
                for i, a in enumerate(argv))
-
-
-def _write_pid(path: str, pid: int) -> None:
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w") as handle:
-        handle.write(f"{pid}\n")
-    os.replace(tmp, path)
 
 
 agent = NamedAgent()

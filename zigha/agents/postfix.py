@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 
+from zigha.agents.served import ServedDaemon, write_pid
 from zigha.ocf import codes
 from zigha.ocf import proc as procs
 from zigha.ocf import state as states
@@ -37,8 +38,11 @@ DEFAULT_MASTER = "/usr/lib/postfix/sbin/master"
 START_TIMEOUT = 60.0
 
 
-class PostfixAgent(Agent):
+class PostfixAgent(ServedDaemon, Agent):
     type_name = "zigha-postfix"
+    probe = "smtp_problem"
+    default_port = 25
+    default_executable = DEFAULT_MASTER
     provider_name = "postfix"
     shortdesc = "Defines an instance of the Postfix mail server"
     longdesc = ("This defines an instance of the Postfix mail server.  Under rgmanager it "
@@ -75,65 +79,6 @@ class PostfixAgent(Agent):
         Action("meta-data", 5),
         Action("validate-all", 30),
     )
-
-    # -- status ----------------------------------------------------------------------
-    def status(self, ctx):
-        state, pid = procs.pid_state(ctx.pid_file, self._executables(ctx))
-        if state == procs.NO_PID_FILE:
-            return codes.NOT_RUNNING
-        if state != procs.RUNNING:
-            ctx.log.error(f"Monitoring Service {ctx.resource_id} > Service Is Not Running "
-                          f"(stale pid file {ctx.pid_file}, pid {pid})")
-            return codes.ERR_GENERIC
-        if ctx.depth >= 10:
-            return self._ask(ctx)
-        return codes.SUCCESS
-
-    def _ask(self, ctx):
-        problem = self._problem(ctx)
-        if problem is not None:
-            ctx.log.error(f"Monitoring Service {ctx.resource_id} > {problem}")
-            return codes.ERR_GENERIC
-        return codes.SUCCESS
-
-    def _problem(self, ctx):
-        """``None`` when every address recorded at start answers, else the first failure."""
-        from zigha.agents.probes import smtp_problem, split_host_port
-
-        endpoints = states.read(ctx.state_file).get("listen", [])
-        if not endpoints:
-            ctx.log.warning("no listening address recorded at start: depth 10 skipped")
-            return None
-        budget = min(ctx.timeout or 10.0, 10.0) / len(endpoints)
-        for endpoint in endpoints:
-            host, port = split_host_port(endpoint, 25)
-            problem = smtp_problem(host, port, timeout=max(budget - 0.1, 0.5))
-            if problem is not None:
-                return problem
-        return None
-
-    def _until_serving(self, ctx, pid: int, executables: list) -> None:
-        """Start succeeds only once the daemon answers (at most 10 s, or half the
-        caller's timeout); otherwise it is stopped again and start fails."""
-        import time
-
-        from zigha.ocf import stop
-
-        limit = min(10.0, (ctx.timeout or 20.0) / 2)
-        deadline = time.monotonic() + limit
-        while True:
-            problem = self._problem(ctx)
-            if problem is None:
-                return
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.2)
-        term_wait, kill_wait = ctx.stop_budget(ctx["shutdown_wait"] or 0)
-        stop.terminate(pid, executables, min(term_wait, 5.0), kill_wait, ctx.log)
-        procs.remove(ctx.pid_file)
-        procs.remove(ctx.state_file)
-        fail(f"Starting Service {ctx.resource_id} > Failed - not answering "
-             f"{limit:g} s after start: {problem}")
 
     # -- validate-all ----------------------------------------------------------------
     def validate_all(self, ctx):
@@ -256,10 +201,7 @@ class PostfixAgent(Agent):
         if pid is None or not procs.is_instance(procs.process(pid), [setup.master]):
             fail(f"Starting Service {ctx.resource_id} > Failed - no postfix master running "
                  "after 'postfix start'")
-        tmp = f"{ctx.pid_file}.tmp.{os.getpid()}"
-        with open(tmp, "w") as handle:
-            handle.write(f"{pid}\n")
-        os.replace(tmp, ctx.pid_file)
+        write_pid(ctx.pid_file, pid)
         self._until_serving(ctx, pid, [setup.master])
         ctx.log.info(f"Starting Service {ctx.resource_id} > Succeed (pid {pid})")
         return codes.SUCCESS
@@ -369,10 +311,6 @@ class PostfixAgent(Agent):
         ctx.log.info(f"Stopping Service {ctx.resource_id} > Succeed")
         return codes.SUCCESS
 
-    @staticmethod
-    def _executables(ctx) -> list:
-        recorded = states.read(ctx.state_file).get("exe", [])
-        return [*recorded, DEFAULT_MASTER] if recorded else [DEFAULT_MASTER]
 
 
 class Setup:
