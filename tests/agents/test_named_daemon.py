@@ -286,6 +286,8 @@ def test_validate_all_codes_and_writes_nothing(site):
     assert syntax.returncode == 6
     assert "broken.conf" in syntax.stderr
     assert rg(site, "validate-all", name="lonely", service="noip").returncode != 0
+    # the zone directory on an unmounted shared disk: not here (5), not wrong everywhere (6)
+    assert rg(site, "validate-all", named_working_dir=site.root / "unmounted").returncode == 5
     broken.unlink()
     assert nsagent.tree_digest(site.root) == before
     assert not site.box.run_dir.exists() and not site.box.conf_dir.exists()

@@ -161,8 +161,10 @@ class NamedAgent(ServedDaemon, Agent):
             return
         if result.rc != 0:
             detail = (result.stdout + result.stderr).strip().replace("/dev/stdin", config)
-            fail(f"Verifying Configuration Of {ctx.resource_id} > Failed - {detail}",
-                 codes.ERR_CONFIGURED)
+            # a directory or include that is not there (shared storage not mounted on
+            # this node) is 5, like a missing config file (agents.md §6.4 item 28)
+            code = codes.ERR_INSTALLED if "file not found" in detail else codes.ERR_CONFIGURED
+            fail(f"Verifying Configuration Of {ctx.resource_id} > Failed - {detail}", code)
 
     # -- start -------------------------------------------------------------------------
     def start(self, ctx):
