@@ -83,6 +83,14 @@ NOTICE_PREFIXES = (
 _MEMBER_WORDS = {"Local", "Estranged", "rgmanager", "RG-Master", "RG-Worker", "Quorum Disk"}
 
 
+def is_shell_line(line: str) -> bool:
+    """True for what a pasted transcript adds around a tool's output: a prompt (with or
+    without a command) or bash's "You have new mail" notice."""
+    stripped = line.strip()
+    return bool(_NEXT_PROMPT.match(stripped) or _SHELL_NOTICE.match(stripped)
+                or _COMMAND.match(stripped) or _PROMPT.match(stripped))
+
+
 def _fail(message: str, number: Optional[int], raw: Optional[str]) -> ParseError:
     return ParseError(message, tool=TOOL, line=number, excerpt=raw)
 

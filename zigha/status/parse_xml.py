@@ -265,7 +265,15 @@ def parse_clustat_xml(text: str) -> ClusterStatus:
         start = text.find("<clustat")
     if start < 0:
         raise ParseError("no <clustat> document in the output", tool=TOOL, excerpt=text[:200])
-    notices = tuple(line.strip() for line in text[:start].splitlines() if line.strip())
+    from zigha.status.parse_text import is_shell_line
+
+    notices = tuple(line.strip() for line in text[:start].splitlines()
+                    if line.strip() and not is_shell_line(line))
+    end = text.rfind("</clustat>")
+    if end > start:
+        end += len("</clustat>")
+        if all(is_shell_line(line) for line in text[end:].splitlines() if line.strip()):
+            text = text[:end] + "\n"  # a pasted transcript's next prompt or mail notice
     fast = _parse_fast(text[start:], notices)
     if fast is not None:
         return fast
