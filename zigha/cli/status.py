@@ -63,16 +63,31 @@ def _source_args(parser: argparse.ArgumentParser, inner: bool = False) -> None:
                         help="read a saved clustat text or -x capture ('-' for stdin)")
     parser.add_argument("--timeout", type=float, default=default, metavar="SECONDS",
                         help="give clustat this long (default 30)")
+    parser.add_argument("--pacemaker", action="store_true", default=default,
+                        help="read a Pacemaker cluster (crm_mon --output-as=xml) instead of "
+                        "clustat; groups are shown as services (a --from capture of crm_mon "
+                        "XML is recognised without it)")
 
 
 def _load(args: argparse.Namespace):
     from zigha import status as st
 
+    pacemaker = getattr(args, "pacemaker", False)
     if args.source:
         if args.source == "-":
-            return st.parse_clustat(sys.stdin.read())
-        with open(args.source, encoding="utf-8", errors="replace") as handle:
-            return st.parse_clustat(handle.read())
+            text = sys.stdin.read()
+        else:
+            with open(args.source, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        if pacemaker or "<pacemaker-result" in text or "<crm_mon" in text:
+            from zigha.pcmk import parse_crm_mon_xml
+
+            return parse_crm_mon_xml(text)
+        return st.parse_clustat(text)
+    if pacemaker:
+        from zigha.pcmk import crm_mon
+
+        return crm_mon(timeout=args.timeout)
     return st.clustat(timeout=args.timeout)
 
 
