@@ -82,29 +82,44 @@ def _table_from_file(path: str):
     return parse_ipvsadm_list(text)
 
 
+def _counter_cells(counters: Any, names: tuple) -> list:
+    if counters is None:
+        return [""] * len(names)
+    # ipvsadm abbreviates (K/M/G) only values of 10^8 and more: those are lower bounds
+    return [f"{'' if counters.exact or (getattr(counters, n) or 0) < 10**8 else '>='}"
+            f"{getattr(counters, n)}" for n in names]
+
+
 def _render_table(t: Any) -> str:
+    head = ""
+    if t.version:
+        head = f"IPVS {t.version}, connection table size {t.size}\n"
+    if not t.numeric:
+        head += "names shown (not -n): for display only\n"
+    if t.view in ("stats", "rate"):
+        from zigha.lvs.model import Counters
+
+        names = Counters.STATS if t.view == "stats" else Counters.RATE
+        rows = []
+        for svc in t.services:
+            rows.append([svc.protocol, svc.address, "(service)",
+                         *_counter_cells(getattr(svc, t.view), names)])
+            rows.extend([svc.protocol, svc.address, real.address,
+                         *_counter_cells(getattr(real, t.view), names)] for real in svc.reals)
+        return head + table(rows, ["PROT", "SERVICE", "REAL", *(n.upper() for n in names)])
     rows = []
     for svc in t.services:
         sched = svc.scheduler or ""
         if svc.persistent is not None:
             sched += f" persistent {svc.persistent}"
         if not svc.reals:
-            rows.append([svc.protocol, svc.address, sched, "-", "", "", "", ""])
+            rows.append([svc.protocol, svc.address, sched, "-", "", "", ""])
         for real in svc.reals:
-            counters = real.stats or real.rate
-            extra = ("" if counters is None else
-                     " ".join(f"{k}={getattr(counters, k)}" for k in
-                              (counters.STATS if real.stats else counters.RATE)))
+            conns = "" if real.active is None else f"{real.active}/{real.inactive}"
             rows.append([svc.protocol, svc.address, sched, real.address, real.forward or "",
-                         "" if real.weight is None else real.weight,
-                         "" if real.active is None else f"{real.active}/{real.inactive}", extra])
-    head = ""
-    if t.version:
-        head = f"IPVS {t.version}, connection table size {t.size}\n"
-    if not t.numeric:
-        head += "names shown (not -n): for display only\n"
+                         "" if real.weight is None else real.weight, conns])
     return head + table(rows, ["PROT", "SERVICE", "SCHEDULER", "REAL", "FORWARD", "WEIGHT",
-                               "ACT/INACT", "COUNTERS"])
+                               "ACT/INACT"])
 
 
 def cmd_show(args: Any) -> int:

@@ -307,7 +307,7 @@ def render_desired(state: DesiredState) -> str:
         out += ["", _section_header(svc), f"scheduler = {svc.scheduler or 'wlc'}"]
         if svc.persistent is not None:
             out.append(f"persistent = {svc.persistent}")
-        if svc.netmask:
+        if svc.netmask and svc.netmask not in ("255.255.255.255", "128"):
             out.append(f"netmask = {svc.netmask}")
         if svc.pe:
             out.append(f"pe = {svc.pe}")

@@ -179,7 +179,8 @@ class LvsCf:
                 continue
             port = port_number(virtual.port, virtual.protocol)
             persistent = virtual.persistent or None
-            netmask = virtual.pmask if persistent else None
+            # pmask is meaningless without persistence (lvs.cf-04 has one); /32 is the default
+            netmask = virtual.pmask if persistent and virtual.pmask != "255.255.255.255" else None
             if virtual.fwmark:
                 svc = VirtualService(protocol="FWM", fwmark=virtual.fwmark,
                                      scheduler=virtual.scheduler, persistent=persistent,
