@@ -232,10 +232,16 @@ def parse_clustat_text(text: str) -> ClusterStatus:
             break  # a pasted transcript goes on with the next command
         if mode in ("members-dash", "services-dash"):
             dash = _MEMBER_DASH if mode == "members-dash" else _SERVICE_DASH
-            if not dash.match(line):
+            if dash.match(line):
+                mode = mode[:-5]
+                continue
+            # copies in knowledge bases drop the dashed line; a row right under the
+            # header is still a row (anything else is not a report)
+            row = (_MEMBER_ROW if has_ids else _LEGACY_ROW) if mode == "members-dash" \
+                else _SERVICE_ROW
+            if blank or not row.match(line):
                 raise _fail("expected the dashed line under the table header", number, raw)
             mode = mode[:-5]
-            continue
         if mode == "members":
             if blank:
                 mode = "top"

@@ -167,6 +167,37 @@ def test_old_layout_flattened_with_bare_service_name():
     assert status.service("mysql_service").owner == "nodo2.dominio"
 
 
+def test_header_without_date_in_an_indented_code_block():
+    status = parse_clustat_text(read("clustat-text-rackspace-nodate.txt"))
+    assert status.cluster_name == "mysql-clus"
+    assert status.timestamp is None and status.timestamp_str is None
+    assert members(status) == [
+        ("c80216-db1", 1, "Online, Local, rgmanager"),
+        ("c80217-db2", 2, "Online, rgmanager"),
+    ]
+    assert services(status) == [("service:mysql-svc", STARTED, "c80216-db1", None)]
+
+
+def test_tables_without_dashed_lines():
+    status = parse_clustat_text(read("clustat-text-ukfast-nodashes.txt"))
+    assert status.cluster_name is None and status.quorate is None
+    assert members(status) == [
+        ("MEE-WEBDB-01", 1, "Online, Local, rgmanager"),
+        ("MEE-WEBDB-02", 2, "Online, rgmanager"),
+    ]
+    # the owner cells are what the page shows, not member names: kept as found
+    assert services(status) == [
+        ("service:mysql", STARTED, "WEBDB-02", None),
+        ("service:web", STARTED, "WEBDB-01", None),
+    ]
+
+
+def test_a_header_followed_by_neither_dashes_nor_a_row_is_refused():
+    with pytest.raises(ParseError) as caught:
+        parse_clustat_text(" Member Name   ID   Status\n what is this\n")
+    assert caught.value.line == 2
+
+
 @pytest.mark.parametrize("name, line, excerpt", [
     # the owner cell is there, the state is not: a cut copy, not a report
     ("clustat-text-deimos-websrv-cut.txt", 13, "(none)"),
@@ -230,6 +261,13 @@ def test_cman_status_trimmed_by_the_page():
     assert status.quorate is True and status.quorum == 1 and status.node_votes == 1
     assert status.flags == () and status.ports_bound == (0,)
     assert (status.node_name, status.node_id) == ("tartanpion", 1)
+
+
+def test_cman_status_two_node_flag():
+    status = parse_cman_status(read("cman_tool-status-proxmox-2node.txt"))
+    assert status.two_node is True and status.flags == ("2node",)
+    assert (status.nodes, status.expected_votes, status.total_votes, status.quorum) == (2, 1, 2, 1)
+    assert status.config_version == 6 and status.quorate is True
 
 
 def test_cman_status_next_prompt_ends_it():
