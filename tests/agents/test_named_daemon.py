@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -194,6 +195,25 @@ def test_update_source_names_the_service_address(site):
     text = (site.box.generated_dir(TYPE, "ns") / "named.conf").read_text()
     assert "notify-source 127.0.2.1;" in text and "query-source-v6 address fd00:2::1;" in text
     assert rg(site, "stop").returncode == 0
+
+
+def test_named_runs_as_the_user_of_named_options(site):
+    for path in [site.zones, *site.zones.iterdir()]:
+        shutil.chown(path, "bind", "bind")
+    assert rg(site, "start", named_options="-u bind").returncode == 0
+    pid_file = site.box.pid_file(TYPE, "ns")
+    pid = nsagent.read_pid(pid_file)
+    assert Path(f"/proc/{pid}").stat().st_uid == pwd_uid("bind")
+    assert pid_file.parent.stat().st_uid == pwd_uid("bind")
+    assert rg(site, "status", extra={"OCF_CHECK_LEVEL": "10"}).returncode == 0
+    assert rg(site, "stop").returncode == 0
+    assert nsagent.wait_gone(pid, 1)
+
+
+def pwd_uid(user: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(user).pw_uid
 
 
 def test_crash_then_status_1_and_start_cleans_up(site):

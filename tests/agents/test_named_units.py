@@ -169,9 +169,14 @@ def test_broken_config_says_where(text, line):
 def test_fuzz_only_named_conf_errors_escape(text):
     try:
         named_conf.read_options(text)
-        named_conf.rewrite_for_service(text, ["10.0.0.1"], working_dir="/w", pid_file="/p")
+        rewritten = named_conf.rewrite_for_service(text, ["10.0.0.1"], working_dir="/w",
+                                                   pid_file="/p")
     except named_conf.NamedConfError:
-        pass
+        return
+    # whatever the original said, the rewrite listens on exactly the service address
+    options = named_conf.read_options(rewritten)
+    assert options.listen_on == ("10.0.0.1",) and options.listen_on_v6 == ("none",)
+    assert options.pid_file == "/p" and options.directory == "/w"
 
 
 # -- the DNS probe ---------------------------------------------------------------------------

@@ -91,8 +91,9 @@ class NamedAgent(ServedDaemon, Agent):
         """Check everything; return (binary, config path, named options)."""
         import shlex
 
-        if not ctx.name:
-            fail("Invalid Name Of Service: name is empty", codes.ERR_CONFIGURED)
+        if not ctx.name or "/" in ctx.name:
+            fail(f"Invalid Name Of Service: {ctx.name!r} (empty, or holds '/')",
+                 codes.ERR_CONFIGURED)
         from zigha import tools
 
         binary = tools.find("named", ctx.environ)

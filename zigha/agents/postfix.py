@@ -90,8 +90,9 @@ class PostfixAgent(ServedDaemon, Agent):
 
         from zigha.agents import postfix_conf as pc
 
-        if not ctx.name:
-            fail("Invalid Name Of Service: name is empty", codes.ERR_CONFIGURED)
+        if not ctx.name or "/" in ctx.name:
+            fail(f"Invalid Name Of Service: {ctx.name!r} (empty, or holds '/')",
+                 codes.ERR_CONFIGURED)
         binary = ctx["binary"] or "/usr/sbin/postfix"
         if not os.path.isfile(binary) or not os.access(binary, os.X_OK):
             fail(f"Postfix binary {binary} does not exist or is not executable",
