@@ -8,7 +8,9 @@ refuses everything that can make a parser fetch, expand or balloon:
   refused outright (billion laughs), since a real cluster.conf never has either;
 * no ``huge_tree``: libxml2 keeps its size and depth limits.
 
-Syntax errors come back as :class:`~zigha.errors.ConfigError` with ``file:line:column``.
+Syntax errors come back as :class:`ConfigSyntaxError` with ``file:line:column``: both a
+:class:`~zigha.errors.ConfigError` (the file cannot be used) and a
+:class:`~zigha.errors.ParseError` (the text cannot be read), so either ``except`` catches it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from zigha.errors import ConfigError
+from zigha.errors import ConfigError, ParseError
 
 _ENCODING_DECL = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+class ConfigSyntaxError(ConfigError, ParseError):
+    """The document is not well-formed XML, or carries a DOCTYPE or an entity."""
 
 
 def _etree() -> Any:
@@ -59,13 +65,13 @@ def to_bytes(text: str | bytes) -> bytes:
 def parse(data: str | bytes, file: str | None = None) -> Any:
     """Parse ``data`` safely and return the lxml ElementTree.
 
-    Raises :class:`ConfigError` for malformed XML (with line and column), for a
+    Raises :class:`ConfigSyntaxError` for malformed XML (with line and column), for a
     DOCTYPE/DTD, and for entity references.
     """
     etree = _etree()
     raw = to_bytes(data)
     if not raw.strip():
-        raise ConfigError("the document is empty", file=file, line=1, column=1)
+        raise ConfigSyntaxError("the document is empty", file=file, line=1, column=1)
     try:
         root = etree.fromstring(raw, make_parser())
     except etree.XMLSyntaxError as exc:
@@ -73,18 +79,18 @@ def parse(data: str | bytes, file: str | None = None) -> Any:
         message = exc.msg or str(exc)
         # libxml2 appends "(<string>, line N)"; the location is carried separately.
         message = re.sub(r",? ?(\(<string>, )?line \d+(, column \d+)?\)?$", "", message).strip()
-        raise ConfigError(f"malformed XML: {message}", file=file, line=line, column=column) from exc
+        raise ConfigSyntaxError(f"malformed XML: {message}", file=file, line=line, column=column) from exc
     tree = root.getroottree()
     docinfo = tree.docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-        raise ConfigError(
+        raise ConfigSyntaxError(
             "a DOCTYPE/DTD is not allowed in cluster.conf (entity expansion and external "
             "loading are refused)",
             file=file,
             line=1,
         )
     for node in root.iter(etree.Entity):
-        raise ConfigError(
+        raise ConfigSyntaxError(
             f"entity reference {node.text} is not allowed (entities are never expanded)",
             file=file,
             line=node.sourceline,

@@ -25,9 +25,11 @@ from zigha.conf.model import (
     Service,
     Vm,
 )
+from zigha.xmlutil import ConfigSyntaxError
 
 __all__ = [
-    "DEFAULT_PATH", "ClusterConf", "UnknownNameError", "content_hash", "CmanOptions",
+    "DEFAULT_PATH", "ClusterConf", "ConfigSyntaxError", "UnknownNameError", "content_hash",
+    "CmanOptions",
     "FailoverDomain", "FenceDevice", "FenceInstance", "FenceMethod", "Finding", "Heuristic",
     "Node", "QuorumDisk", "Resource", "ResourceNode", "RmOptions", "Service", "Vm",
 ]
