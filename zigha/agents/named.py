@@ -186,7 +186,7 @@ class NamedAgent(ServedDaemon, Agent):
         self._leftovers(ctx, binary, run_config)
         states.write(ctx.state_file, [("exe", binary)] + [
             ("listen", endpoint) for endpoint in self._endpoints(ctx, run_config)])
-        self._launch(ctx, binary, run_config, options)
+        self._launch(ctx, binary, run_config, options, os.path.dirname(config))
         pid = self._daemon_pid(ctx, binary, run_config)
         if pid is None:
             fail(f"Starting Service {ctx.resource_id} > Failed - named exited; it logs "
@@ -221,13 +221,15 @@ class NamedAgent(ServedDaemon, Agent):
         return [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
                 for host, port in options.probe_addresses()]
 
-    def _launch(self, ctx, binary: str, run_config: str, options: list) -> None:
+    def _launch(self, ctx, binary: str, run_config: str, options: list, cwd: str) -> None:
+        """Run named from the original config's directory: relative includes resolve
+        against the working directory, as they did for named-checkconf."""
         from zigha.errors import CommandError
         from zigha.runner import default_runner
 
         argv = [binary, "-c", run_config, *options]
         try:
-            result = default_runner().run(argv, timeout=ctx.timeout or START_TIMEOUT)
+            result = default_runner().run(argv, timeout=ctx.timeout or START_TIMEOUT, cwd=cwd)
         except CommandError as exc:
             fail(f"Starting Service {ctx.resource_id} > Failed - {exc}")
         if result.rc != 0:
