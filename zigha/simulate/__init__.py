@@ -32,7 +32,8 @@ of the Sim* objects; events can also be written as text (:func:`parse_event`), e
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from zigha.simulate.events import (
     Event,

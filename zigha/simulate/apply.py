@@ -32,7 +32,7 @@ def apply_event(e: Any, event: Event) -> Event:
     if kind in KNOB_EVENTS:
         _knob(e, event)
     elif kind in ("fail", "fail-unfenced"):
-        _member_fail(e, [e.node(n) for n in event.node.split(",")], fence_works=kind == "fail")
+        _member_fail(e, [e.node(n) for n in (event.node or "").split(",")], fence_works=kind == "fail")
     elif kind == "fence-ack":
         _fence_ack(e, e.node(event.node))
     elif kind == "join":

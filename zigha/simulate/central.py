@@ -7,16 +7,17 @@ candidates; the simulator takes them in node-id order and says so.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from zigha.simulate.model import RUNNING_STATES
 from zigha.simulate.placement import central_order
 
 
 class CentralMode:
-    """Mixed into :class:`zigha.simulate.engine.Engine`."""
+    """Mixed into :class:`zigha.simulate.engine.Engine` (``self`` is the engine: typed Any
+    because mypy cannot type a mixin's self as its subclass)."""
 
-    def central_allowed(self, s: Any) -> list:
+    def central_allowed(self: Any, s: Any) -> list:
         r = self.recs[s.name]
         owner = r.owner if r.state in RUNNING_STATES and r.owner in self.rg else None
         nodes, shuffled = central_order(self.node_order, self.rg, self.domain_of[s.name], owner)
@@ -26,7 +27,7 @@ class CentralMode:
                       unverified=True, service=s.name)
         return nodes
 
-    def central_exclusive(self, s: Any, nodes: list) -> list:
+    def central_exclusive(self: Any, s: Any, nodes: list) -> list:
         """exclusive_prioritize: empty nodes first, else pre-empt a lower-priority one."""
         ok = []
         for node in nodes:
@@ -48,7 +49,7 @@ class CentralMode:
         self.note(f"{s.name}: No empty / exclusive nodes available", service=s.name)
         return []
 
-    def start_on_list(self, s: Any, nodes: list) -> bool:
+    def start_on_list(self: Any, s: Any, nodes: list) -> bool:
         """service_op_start: try the candidates front to back."""
         for node in nodes:
             outcome = self.remote_start(s, node)
@@ -60,7 +61,7 @@ class CentralMode:
             self.set(s.name, "stopped", None, message="no candidate could start it")
         return False
 
-    def central_place(self, s: Any) -> None:
+    def central_place(self: Any, s: Any) -> None:
         """move_or_start for one service."""
         r = self.recs[s.name]
         if s.depend and r.state == "stopped":
@@ -84,7 +85,7 @@ class CentralMode:
                 return
         self.start_on_list(s, nodes)
 
-    def central_node_event(self, down: Optional[str] = None) -> None:
+    def central_node_event(self: Any, down: str | None = None) -> None:
         """default_node_event_handler: every service, by ``priority`` ascending."""
         for s in sorted(self.services, key=lambda x: x.priority):
             r = self.recs[s.name]
@@ -98,7 +99,7 @@ class CentralMode:
                 continue
             self.central_place(s)
 
-    def central_recover(self, s: Any, origin: str) -> None:
+    def central_recover(self: Any, s: Any, origin: str) -> None:
         """default_service_event_handler on ``recovering``."""
         policy = s.recovery
         if policy == "disable":
@@ -122,7 +123,7 @@ class CentralMode:
                 nodes.append(origin)
         self.start_on_list(s, self.central_exclusive(s, nodes))
 
-    def central_enable(self, s: Any, target: Optional[str]) -> None:
+    def central_enable(self: Any, s: Any, target: str | None) -> None:
         nodes = self.central_allowed(s)
         if target is not None:
             if target in nodes:
@@ -137,7 +138,7 @@ class CentralMode:
             return
         self.start_on_list(s, nodes)
 
-    def central_relocate(self, s: Any, target: Optional[str]) -> None:
+    def central_relocate(self: Any, s: Any, target: str | None) -> None:
         r = self.recs[s.name]
         origin = r.owner if r.state in RUNNING_STATES else None
         nodes = [n for n in self.central_allowed(s) if n != origin]

@@ -9,14 +9,16 @@ and the central-processing engine in :mod:`zigha.simulate.central`.
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+from typing import Any
 
 from zigha.simulate import quorum as cman_quorum
 from zigha.simulate.central import CentralMode
 from zigha.simulate.events import Event
 from zigha.simulate.model import RUNNING_STATES, SimCluster, SimStatus, SimulationError
+from zigha.simulate.node_events import NodeEvents
 from zigha.simulate.operations import Operations
-from zigha.simulate.placement import BEST, Domain, score
+from zigha.simulate.placement import Domain
+from zigha.simulate.requests import Requests
 from zigha.simulate.result import Block, MemberOutcome, ServiceOutcome, Simulation, Step
 
 KEEP: Any = object()
@@ -27,18 +29,18 @@ class Record:
 
     __slots__ = ("state", "owner", "last_owner", "frozen", "restarts", "history", "history_node")
 
-    def __init__(self, state: str = "stopped", owner: Optional[str] = None,
-                 last_owner: Optional[str] = None, frozen: bool = False) -> None:
+    def __init__(self, state: str = "stopped", owner: str | None = None,
+                 last_owner: str | None = None, frozen: bool = False) -> None:
         self.state = state
         self.owner = owner
         self.last_owner = last_owner
         self.frozen = frozen
         self.restarts = 0
         self.history: list = []
-        self.history_node: Optional[str] = None
+        self.history_node: str | None = None
 
 
-class Engine(Operations, CentralMode):
+class Engine(NodeEvents, Operations, Requests, CentralMode):
     """Applies events to a cluster, rgmanager's way, and records the timeline."""
 
     def __init__(self, cluster: SimCluster) -> None:
@@ -110,7 +112,7 @@ class Engine(Operations, CentralMode):
             result[s.name] = dom
         return result
 
-    def node(self, name: Optional[str]) -> Optional[str]:
+    def node(self, name: str | None) -> str | None:
         if name is None:
             return None
         real = self._node_lookup.get(name.lower())
@@ -132,13 +134,13 @@ class Engine(Operations, CentralMode):
     def remember(self, text: str) -> None:
         self.notes.setdefault(text, None)
 
-    def note(self, message: str, unverified: bool = False, service: Optional[str] = None) -> None:
+    def note(self, message: str, unverified: bool = False, service: str | None = None) -> None:
         self.timeline.append(Step(self.event_index, "note", message, service=service,
                                   unverified=unverified))
         if unverified:
             self.remember(message)
 
-    def block(self, service: str, node: Optional[str], reason: str) -> None:
+    def block(self, service: str, node: str | None, reason: str) -> None:
         key = (self.event_index, service, node, reason)
         if key not in self._block_seen:
             self._block_seen.add(key)
@@ -308,99 +310,9 @@ class Engine(Operations, CentralMode):
                 self.set(s.name, "stopped", None, triggers=False)
         self.autostart()
 
-    # -- node events --------------------------------------------------------------------
-
-    def member_down(self, node: str) -> None:
-        if self.central:
-            self.central_node_event(down=node)
-        else:
-            self.eval_node_event(node)
-
-    def eval_node_event(self, down: Optional[str]) -> None:
-        """groups.c eval_groups after a member left (or at start-up): take over and start."""
-        for s in self.services:
-            r = self.recs[s.name]
-            if r.state in RUNNING_STATES and r.owner is not None and r.owner not in self.rg:
-                if r.frozen:
-                    if r.owner == down:
-                        self.note(f"{s.name} is frozen: it is not failed over", service=s.name)
-                    continue
-                self.consider_start(s, takeover=True)
-            elif r.state == "stopped" and not r.frozen:
-                self.consider_start(s)
-
-    def eval_join(self, joiner: str) -> None:
-        """groups.c eval_groups after a member joined: failback by the owner, then starts."""
-        if self.central:
-            self.central_node_event()
-            return
-        for s in self.services:
-            r = self.recs[s.name]
-            if r.frozen:
-                continue
-            if r.state == "started" and r.owner in self.rg and r.owner != joiner:
-                self.consider_relocate(s, joiner)
-            elif r.state == "stopped" or (r.state in RUNNING_STATES and r.owner not in self.rg):
-                self.consider_start(s, takeover=r.state != "stopped")
-
-    def consider_start(self, s: Any, takeover: bool = False) -> None:
-        """groups.c consider_start: only a node that scores BEST for itself starts it."""
-        r = self.recs[s.name]
-        online = self.rg
-        if not online or not self.quorum.quorate:
-            return
-        dom = self.domain_of[s.name]
-        best = [n for n in self.node_order
-                if n in online and score(n, online, dom, r.state, r.owner) == BEST]
-        if not best:
-            if dom is not None and dom.restricted and r.state != "stopped":
-                self.set(s.name, "stopped", None, r.owner,
-                         message=f"Restricted domain unavailable: no member of {dom.name} is "
-                         "online (check_rdomain_crash)")
-            return
-        if s.depend and not self.dependency_started(s):
-            if takeover:
-                self.note(f"{s.name} is not taken over: dependency {s.depend} is not started",
-                          service=s.name)
-            return
-        ok = []
-        for n in best:
-            reason = self.exclusive_conflict(s, n)
-            if reason:
-                self.block(s.name, n, reason)
-            else:
-                ok.append(n)
-        if not ok:
-            if takeover:
-                self.note(f"{s.name} is not placed ({self.blocked[-1].reason}); its record stays "
-                          f"'{r.state}' on {r.owner}, which is offline (unverified display)",
-                          unverified=True, service=s.name)
-            return
-        if len(ok) > 1:
-            self.note(f"{s.name}: {', '.join(ok)} all score BEST: a race; the simulator "
-                      f"picks {ok[0]} (lowest node id); which node wins is unverified",
-                      unverified=True, service=s.name)
-        self.start_here(s, ok[0], takeover=takeover)
-
-    def consider_relocate(self, s: Any, joiner: str) -> None:
-        """groups.c consider_relocate: the owner compares the joiner's score with its own."""
-        r = self.recs[s.name]
-        dom = self.domain_of[s.name]
-        online = self.rg
-        a = score(joiner, online, dom, r.state, r.owner)
-        b = score(r.owner, online, dom, r.state, r.owner)
-        if a <= b:
-            return
-        if s.migratory:
-            self.migrate(s, joiner)
-        else:
-            self.note(f"{s.name}: {joiner} scores higher than {r.owner}: failback",
-                      service=s.name)
-            self.relocate_req(s, target=joiner, user=False)
-
     # -- result -----------------------------------------------------------------------
 
-    def clone(self, keep_timeline: bool = True) -> "Engine":
+    def clone(self, keep_timeline: bool = True) -> Engine:
         """An independent copy, to run other events from the same state."""
         twin = copy.copy(self)
         twin.recs = {k: copy.copy(v) for k, v in self.recs.items()}

@@ -25,7 +25,6 @@ Constructors (all return frozen values)::
 from __future__ import annotations
 
 import shlex
-from typing import Optional
 
 import attrs
 
@@ -37,18 +36,18 @@ class Event:
     """One thing that happens. ``kind`` names it; the other fields depend on the kind."""
 
     kind: str
-    node: Optional[str] = None
-    service: Optional[str] = None
-    target: Optional[str] = None
+    node: str | None = None
+    service: str | None = None
+    target: str | None = None
     times: int = 1
-    at: Optional[float] = None
+    at: float | None = None
     fd: bool = False
 
     def describe(self) -> str:
         k = self.kind
         if k == "fail":
-            if "," in self.node:
-                return f"{self.node.replace(',', ' and ')} fail together (fencing works)"
+            if "," in (self.node or ""):
+                return f"{(self.node or '').replace(',', ' and ')} fail together (fencing works)"
             return f"{self.node} fails and is fenced"
         if k == "fail-unfenced":
             return f"{self.node} fails; fencing never completes"
@@ -111,13 +110,13 @@ def rgmanager_stop(node: str) -> Event:
     return Event("rgmanager-stop", node=node)
 
 
-def status_fail(service: str, times: int = 1, at: Optional[float] = None) -> Event:
+def status_fail(service: str, times: int = 1, at: float | None = None) -> Event:
     if times < 1:
         raise SimulationError(f"status-fail {service}: times must be at least 1")
     return Event("status-fail", service=service, times=int(times), at=at)
 
 
-def enable(service: str, on: Optional[str] = None, target: Optional[str] = None,
+def enable(service: str, on: str | None = None, target: str | None = None,
            fd: bool = False) -> Event:
     """clusvcadm -e SERVICE [-m TARGET] [-F], run on node ``on``."""
     if fd and target:
@@ -129,7 +128,7 @@ def disable(service: str) -> Event:
     return Event("disable", service=service)
 
 
-def relocate(service: str, target: Optional[str] = None) -> Event:
+def relocate(service: str, target: str | None = None) -> Event:
     return Event("relocate", service=service, target=target)
 
 

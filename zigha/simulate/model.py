@@ -8,7 +8,8 @@ typing, so the simulator depends on no parser); tests and the REPL can also buil
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -41,7 +42,7 @@ class SimNode:
     name: str
     nodeid: int
     votes: int = 1
-    can_fence: Optional[bool] = None
+    can_fence: bool | None = None
 
 
 @attrs.frozen
@@ -60,7 +61,7 @@ class SimDomain:
 
     @classmethod
     def build(cls, name: str, members: Iterable[Any] = (), *, ordered: bool = False,
-              restricted: bool = False, nofailback: bool = False) -> "SimDomain":
+              restricted: bool = False, nofailback: bool = False) -> SimDomain:
         """Members as names, or (name, priority) pairs with priority None/int, read like FO."""
         parsed = []
         for item in members:
@@ -85,13 +86,13 @@ class SimService:
     """A top-level resource group (``service:NAME`` or ``vm:NAME``) and its policies."""
 
     name: str
-    domain: Optional[str] = None
+    domain: str | None = None
     autostart: bool = True
     exclusive: int = 0
     recovery: str = "restart"
     max_restarts: int = 0
     restart_expire_time: float = 0
-    depend: Optional[str] = None
+    depend: str | None = None
     depend_mode: str = "hard"
     priority: int = 0
     migratory: bool = False
@@ -108,9 +109,9 @@ class SimCluster:
     nodes: tuple = attrs.field(converter=_tuple)
     services: tuple = attrs.field(converter=_tuple)
     domains: tuple = attrs.field(default=(), converter=_tuple)
-    expected_votes: Optional[int] = None
+    expected_votes: int | None = None
     two_node: bool = False
-    qdisk_votes: Optional[int] = None
+    qdisk_votes: int | None = None
     central_processing: bool = False
     name: str = ""
 
@@ -138,8 +139,8 @@ class SimRecord:
 
     name: str
     state: str
-    owner: Optional[str] = None
-    last_owner: Optional[str] = None
+    owner: str | None = None
+    last_owner: str | None = None
     frozen: bool = False
 
 
@@ -149,7 +150,7 @@ class SimStatus:
 
     members: tuple = attrs.field(converter=_tuple)
     services: tuple = attrs.field(converter=_tuple)
-    quorate: Optional[bool] = None
+    quorate: bool | None = None
 
 
 def service_key(kind: str, name: str) -> str:
@@ -255,7 +256,7 @@ def from_conf(conf: Any) -> SimCluster:
     )
 
 
-def _can_fence(node: Any) -> Optional[bool]:
+def _can_fence(node: Any) -> bool | None:
     methods = getattr(node, "fence_methods", None)
     if methods is None:
         return None

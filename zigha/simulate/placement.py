@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Callable
 
 ILLEGAL, GOOD, BETTER, BEST = 0, 1, 2, 3
 SCORE_NAMES = {ILLEGAL: "ILLEGAL", GOOD: "GOOD", BETTER: "BETTER", BEST: "BEST"}
@@ -29,8 +30,8 @@ class Domain:
         self.members = tuple(self.priority)
 
 
-def score(node: str, online: "set[str] | frozenset[str]", domain: Optional[Domain],
-          state: Optional[str] = None, owner: Optional[str] = None) -> int:
+def score(node: str, online: set[str] | frozenset[str], domain: Domain | None,
+          state: str | None = None, owner: str | None = None) -> int:
     """fo_domain.c node_should_start: ILLEGAL/GOOD/BETTER/BEST for ``node``.
 
     ``online`` is the set rgmanager passes as membership; ``state``/``owner`` are the
@@ -60,17 +61,17 @@ def score(node: str, online: "set[str] | frozenset[str]", domain: Optional[Domai
 
 def best_target_node(
     node_order: Sequence[str],
-    allowed: "set[str] | frozenset[str]",
-    domain: Optional[Domain],
+    allowed: set[str] | frozenset[str],
+    domain: Domain | None,
     *,
     exclusive: bool,
     load: Mapping[str, int],
     exclusive_load: Mapping[str, int],
-    skip: Optional[str] = None,
-    state: Optional[str] = None,
-    owner: Optional[str] = None,
-    on_block: Optional[Callable[[str, str], None]] = None,
-) -> Optional[str]:
+    skip: str | None = None,
+    state: str | None = None,
+    owner: str | None = None,
+    on_block: Callable[[str, str], None] | None = None,
+) -> str | None:
     """groups.c best_target_node: the highest score wins, an equal score replaces the pick.
 
     So ties go to the later node in cman's member list, i.e. the highest node id.
@@ -98,8 +99,8 @@ def best_target_node(
     return best
 
 
-def central_order(node_order: Sequence[str], online: Iterable[str], domain: Optional[Domain],
-                  owner: Optional[str]) -> "tuple[list[str], bool]":
+def central_order(node_order: Sequence[str], online: Iterable[str], domain: Domain | None,
+                  owner: str | None) -> tuple[list[str], bool]:
     """default_event_script.sl allowed_nodes: the candidate list, and whether the real
     script's shuffle could have produced a different first candidate."""
     online_set = set(online)

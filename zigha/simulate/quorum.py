@@ -12,7 +12,7 @@ heuristics are not modelled).
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import attrs
 
@@ -31,8 +31,8 @@ class Quorum:
         return attrs.asdict(self)
 
 
-def expected_votes(configured: Optional[int], node_votes: Iterable[int],
-                   qdisk_votes: Optional[int]) -> "tuple[int, bool]":
+def expected_votes(configured: int | None, node_votes: Iterable[int],
+                   qdisk_votes: int | None) -> tuple[int, bool]:
     """The expected votes cman starts with, and whether that value is an inference.
 
     With ``expected_votes`` absent cman sums the nodes' votes.  Whether it adds the
@@ -47,7 +47,7 @@ def expected_votes(configured: Optional[int], node_votes: Iterable[int],
     return total, False
 
 
-def calculate(expected: int, member_votes: Iterable[int], qdisk_votes: Optional[int],
+def calculate(expected: int, member_votes: Iterable[int], qdisk_votes: int | None,
               two_node: bool, previous_quorum: int = 0) -> Quorum:
     """One run of calculate_quorum + set_quorate for the current members."""
     votes = list(member_votes)

@@ -7,7 +7,8 @@ ran before the failure (with one service per member before, "two services on one
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -20,8 +21,8 @@ class Move:
     """A service that runs somewhere else after the failure."""
 
     service: str
-    before: Optional[str]
-    after: Optional[str]
+    before: str | None
+    after: str | None
 
     def to_dict(self) -> dict:
         return attrs.asdict(self)

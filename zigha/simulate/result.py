@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import attrs
 
 from zigha.simulate.quorum import Quorum
@@ -12,7 +10,7 @@ from zigha.simulate.quorum import Quorum
 LAST_OWNER_SHOWN = frozenset({"stopped", "disabled", "recoverable", "failed"})
 
 
-def owner_column(state: Optional[str], owner: Optional[str], last_owner: Optional[str]) -> str:
+def owner_column(state: str | None, owner: str | None, last_owner: str | None) -> str:
     """What clustat prints in the Owner column for this record (rgmanager-behaviour.md §1.2)."""
     if state in LAST_OWNER_SHOWN:
         return f"({last_owner or 'none'})"
@@ -32,10 +30,10 @@ class Step:
     event: int
     kind: str
     message: str = ""
-    service: Optional[str] = None
-    state: Optional[str] = None
-    owner: Optional[str] = None
-    last_owner: Optional[str] = None
+    service: str | None = None
+    state: str | None = None
+    owner: str | None = None
+    last_owner: str | None = None
     frozen: bool = False
     unverified: bool = False
 
@@ -66,8 +64,8 @@ class ServiceOutcome:
     """A service record at the end: clustat's state word, owner, last owner."""
 
     state: str
-    owner: Optional[str] = None
-    last_owner: Optional[str] = None
+    owner: str | None = None
+    last_owner: str | None = None
     frozen: bool = False
 
     @property
@@ -94,7 +92,7 @@ class Block:
 
     event: int
     service: str
-    node: Optional[str]
+    node: str | None
     reason: str
 
     def to_dict(self) -> dict:
@@ -122,7 +120,7 @@ class Simulation:
     def quorate(self) -> bool:
         return self.quorum.quorate
 
-    def owner(self, service: str) -> Optional[str]:
+    def owner(self, service: str) -> str | None:
         return self.final[service].owner
 
     def state(self, service: str) -> str:
