@@ -67,8 +67,13 @@ def render_timeline(sim: Any) -> str:
 def render_report(report: Any) -> str:
     """One paragraph per failure case: moves, stops, stuck records, overload, blocks."""
     title = {"single": "Every single-member failure", "pairs": "Every pair of members failing"}
-    where = ", ".join(f"{name.split(':', 1)[-1]}@{o.owner}"
-                      for name, o in report.baseline.items() if o.running) or "nothing running"
+    running = [(name, o) for name, o in report.baseline.items() if o.running]
+    if len(running) > 8:
+        where = (f"{len(running)} services running on {len(report.baseline_load)} members, "
+                 f"at most {max(report.baseline_load.values(), default=0)} per member")
+    else:
+        where = ", ".join(f"{name.split(':', 1)[-1]}@{o.owner}" for name, o in running) \
+            or "nothing running"
     fencing = "fencing works" if report.fenced else "fencing never completes"
     lines = [f"{title.get(report.kind, report.kind)} ({fencing}); before: {where}"]
     most = max(report.baseline_load.values(), default=0)

@@ -47,6 +47,12 @@ class FailureCase:
     def title(self) -> str:
         return " + ".join(self.failed)
 
+    def __repr__(self) -> str:
+        moves = ", ".join(f"{m.service} {m.before}->{m.after}" for m in self.moved)
+        return (f"<FailureCase {self.title}: {'quorate' if self.quorate else 'quorum lost'}; "
+                f"moved [{moves}]; stopped {list(self.stopped)}; stuck {list(self.stuck)}; "
+                f"overloaded {list(self.overloaded)}>")
+
     def to_dict(self) -> dict:
         return {
             "failed": list(self.failed),
@@ -71,6 +77,10 @@ class FailureReport:
     baseline: dict
     baseline_load: dict
     cases: tuple
+
+    def __repr__(self) -> str:
+        return (f"<FailureReport {self.kind}, {len(self.cases)} case(s), "
+                f"{'fenced' if self.fenced else 'unfenced'}>")
 
     def to_dict(self) -> dict:
         return {

@@ -139,6 +139,12 @@ class Simulation:
                 counts[outcome.owner] += 1
         return counts
 
+    def __repr__(self) -> str:
+        where = ", ".join(f"{name}: {o.state}" + (f" on {o.owner}" if o.owner else "")
+                          for name, o in self.final.items())
+        return (f"<Simulation {self.mode}, {len(self.events)} event(s), "
+                f"{'quorate' if self.quorate else 'inquorate'}; {where}>")
+
     def to_dict(self) -> dict:
         return {
             "mode": self.mode,
