@@ -189,6 +189,9 @@ class Engine(NodeEvents, Operations, Requests, CentralMode):
         self.recompute_quorum()
         if self.quorum.quorate:
             self.autostart()
+        else:
+            self.note("inquorate from the start: nothing starts until quorum forms")
+            self.needs_reinit = True
 
     def start_from(self, status: SimStatus) -> None:
         self.timeline.append(Step(0, "event", "starting from the given status"))
@@ -215,6 +218,8 @@ class Engine(NodeEvents, Operations, Requests, CentralMode):
             self.set(name, state, owner if state in RUNNING_STATES else None,
                      self._node_lookup.get(rec.last_owner.lower()) if rec.last_owner else None,
                      triggers=False)
+        if not self.quorum.quorate:
+            self.needs_reinit = True  # autostart is evaluated when quorum forms
         if status.quorate is False and self.quorum.quorate:
             self.note("the status says inquorate; the simulator recomputed quorum from votes "
                       "and finds the cluster quorate")

@@ -285,3 +285,17 @@ def test_report_from_the_state_after_events():
 def test_join_of_unknown_state_member_and_join_twice():
     sim = simulate(base(), events=[join("h1")])
     assert "h1 is already a member running rgmanager" in notes(sim, 1)
+
+
+def test_a_cluster_that_starts_inquorate_places_services_when_quorum_forms():
+    from zigha.simulate import SimMember, SimStatus
+
+    nodes = [SimNode("h1", 1), SimNode("h2", 2), SimNode("h3", 3)]
+    sim = simulate(SimCluster(nodes=nodes, services=[SimService("service:s")], expected_votes=7))
+    assert not sim.quorate and sim.state("service:s") == "stopped"
+    alone = SimStatus(members=[SimMember("h1"), SimMember("h2", online=False),
+                               SimMember("h3", online=False)], services=[], quorate=False)
+    cluster = SimCluster(nodes=nodes, services=[SimService("service:s")])
+    assert simulate(cluster, alone).state("service:s") == "stopped"
+    sim = simulate(cluster, alone, events=[join("h2")])
+    assert sim.quorate and sim.owner("service:s") == "h1"
