@@ -89,6 +89,28 @@ def test_apply_converges_the_kernel_table_in_one_batch(seed_lvs_boot, step, vari
     assert not any(line.split()[:1] == ["-C"] for line in batch), "apply never flushes the table"
 
 
+def test_zigha_lvs_show_reads_back_the_desired_state(seed_lvs_boot):
+    rec = seed_lvs_boot.step("show")
+    shown = {
+        (svc["protocol"], svc["host"], svc["port"], svc["scheduler"],
+         frozenset((r["host"], r["port"], r["forward"], r["weight"]) for r in svc["reals"]))
+        for svc in rec["show_json"]["services"]
+    }
+    desired = set()
+    for line in seed_lvs_boot.results["plan"]["expected"]["initial"]:
+        words = line.split()
+        host, port = words[2].rsplit(":", 1)
+        if words[0] == "-A":
+            service = ("TCP", host, int(port), words[words.index("-s") + 1])
+        else:
+            rhost, rport = words[words.index("-r") + 1].rsplit(":", 1)
+            desired.add((rhost, int(rport), "Route", int(words[words.index("-w") + 1])))
+    assert shown == {(*service, frozenset(desired))}
+    # the text view names every real server of the VIP
+    for rhost, rport, _, _ in desired:
+        assert f"{rhost}:{rport}" in rec["show_text"]
+
+
 def edits(record: dict) -> set:
     """(command, real server or service) of each line of the step's batch."""
     found = set()
@@ -115,6 +137,31 @@ def test_reapplying_the_same_desired_state_changes_nothing(seed_lvs_boot):
     assert rules(rec["table_after"]) == rules(rec["table_before"]) == expected(seed_lvs_boot, "initial")
     assert all(not any(line.strip() for line in b["stdin"]) for b in batches(rec))
     assert [c for c in changes(rec) if c not in batches(rec)] == []
+
+
+# ------------------------------------------------------ ipvsadm error paths ----
+@pytest.mark.parametrize("call, error, message", [
+    ("duplicate_service", "ServiceExistsError", "Service already exists"),
+    ("duplicate_real", "DestinationExistsError", "Destination already exists"),
+    ("delete_absent_real", "NoSuchDestinationError", "No such destination"),
+    ("edit_absent_real", "NoSuchDestinationError", "No such destination"),
+    ("delete_absent_service", "NoSuchServiceError", "No such service"),
+    ("real_of_absent_service", "ServiceNotDefinedError", "Service not defined"),
+])
+def test_the_kernel_refusal_becomes_zighas_typed_error(seed_lvs_boot, call, error, message):
+    rec = seed_lvs_boot.step("errors")
+    report = rec["probe"][call]
+    assert not report["ok"], f"{report['expr']} succeeded on the live table"
+    assert report["error"]["type"] == f"zigha.lvs.ipvsadm.{error}"
+    assert "zigha.errors.CommandError" in report["error"]["mro"]
+    assert report["error"]["message"] == f"ipvsadm: {message}"
+    assert report["error"]["data"]["error"] == error
+
+
+def test_refused_calls_leave_the_table_as_it_was(seed_lvs_boot):
+    rec = seed_lvs_boot.step("errors")
+    assert rec["probe"]["desired"]["ok"] and rec["probe"]["svc"]["ok"]
+    assert rules(rec["table_after"]) == rules(rec["table_before"])
 
 
 # ------------------------------------------------------------------ client ----
@@ -153,12 +200,13 @@ def test_stopping_h2_through_its_agent_leaves_h1_and_h3_running(seed_lvs_boot):
     victim = rec["victim"]
     assert rec["agent_stop"] == 0
     assert rec["pids_after_stop"][victim] == []
-    for node, rc in rec["monitors_after_stop"].items():
-        if node == victim:
-            assert rc == 7, "OCF_NOT_RUNNING after stop"
-        else:
-            assert rc == 0
-            assert rec["pids_after_stop"][node] == rec["pids_before_stop"][node]
+    others = [node for node in rec["pids_before_stop"] if node != victim]
+    killed = {node: rec["pids_before_stop"][node] for node in others
+              if rec["pids_after_stop"][node] != rec["pids_before_stop"][node]}
+    assert not killed, (f"stopping {victim}'s httpd through its agent also ended httpd of "
+                        f"other nodes (pids before -> after): " + ", ".join(
+                            f"{n} {rec['pids_before_stop'][n]} -> {rec['pids_after_stop'][n]}" for n in killed))
+    assert rec["monitors_after_stop"] == {node: 7 if node == victim else 0 for node in rec["pids_before_stop"]}
 
 
 def test_health_checker_quiesces_h2_and_no_request_fails_after_it_reacts(seed_lvs_boot):

@@ -71,7 +71,8 @@ class Backend:
 
     def error_paths(self) -> dict:
         g = self.g
+        before = g.run(["/usr/sbin/ipvsadm", "-S", "-n"], "director", check=True)["stdout"].splitlines()
         probe = g.run([g.plan["python"], HERE / "zigha_probe.py", json.dumps(g.plan["error_probe"])],
                       "director", env=zigha_env(g), check=True)
-        return {"probe": {r["name"]: r for r in json.loads(probe["stdout"])},
+        return {"probe": {r["name"]: r for r in json.loads(probe["stdout"])}, "table_before": before,
                 "table_after": g.run(["/usr/sbin/ipvsadm", "-S", "-n"], "director")["stdout"].splitlines()}
