@@ -39,6 +39,13 @@ class Record:
         self.history: list = []
         self.history_node: str | None = None
 
+    def copy(self) -> Record:
+        twin = Record(self.state, self.owner, self.last_owner, self.frozen)
+        twin.restarts = self.restarts
+        twin.history = list(self.history)
+        twin.history_node = self.history_node
+        return twin
+
 
 class Engine(NodeEvents, Operations, Requests, CentralMode):
     """Applies events to a cluster, rgmanager's way, and records the timeline."""
@@ -320,9 +327,7 @@ class Engine(NodeEvents, Operations, Requests, CentralMode):
     def clone(self, keep_timeline: bool = True) -> Engine:
         """An independent copy, to run other events from the same state."""
         twin = copy.copy(self)
-        twin.recs = {k: copy.copy(v) for k, v in self.recs.items()}
-        for r in twin.recs.values():
-            r.history = list(r.history)
+        twin.recs = {k: v.copy() for k, v in self.recs.items()}
         for attr in ("member", "rg", "start_fail", "stop_fail", "_block_seen"):
             setattr(twin, attr, set(getattr(self, attr)))
         twin.pending_fence = dict(self.pending_fence)
