@@ -144,15 +144,20 @@ class Requests:
                 self.note(f"{reason}: offered to an empty member first (source-derived)",
                           unverified=True, service=s.name)
                 node = empty
+            else:
+                self.note(f"{reason}: no empty member, started here anyway (source-derived)",
+                          unverified=True, service=s.name)
         elif reason:
             self.block(s.name, node, reason)
             self.note(f"{reason}: the start is relocated", service=s.name)
             self.set(s.name, "recovering", None, triggers=False)
             self.relocate_req(s, origin=node, user=False, recovery=True)
             return
-        if not self.start_here(s, node) and target and self.recs[s.name].state == "started":
-            self.note(f"clusvcadm: Warning: {s.name} is now running on "
-                      f"{self.recs[s.name].owner}", service=s.name)
+        self.start_here(s, node)
+        now = self.recs[s.name]
+        if target and now.state == "started" and now.owner != target:
+            self.note(f"clusvcadm: Warning: {s.name} is now running on {now.owner}",
+                      service=s.name)
 
     def enable_fd(self: Any, s: Any) -> None:
         """handle_fd_start_req: best_target_node over all members, each checks as if alone."""

@@ -299,3 +299,27 @@ def test_a_cluster_that_starts_inquorate_places_services_when_quorum_forms():
     assert simulate(cluster, alone).state("service:s") == "stopped"
     sim = simulate(cluster, alone, events=[join("h2")])
     assert sim.quorate and sim.owner("service:s") == "h1"
+
+
+def test_enable_on_a_member_whose_start_fails_relocates_and_warns():
+    from zigha.simulate import start_fails
+
+    sim = simulate(base(http={"autostart": False}),
+                   events=[start_fails("http", "h3"), enable("http", target="h3")])
+    assert sim.owner("service:http") == "h1"  # best_target_node among h1, h2: h1 is BEST
+    assert "clusvcadm: Warning: service:http is now running on h1" in notes(sim, 2)
+
+
+def test_enable_of_a_stopped_exclusive_service_on_a_busy_member():
+    cluster = base(extra_services=[SimService("service:big", exclusive=1, autostart=False)],
+                   qdisk_votes=2)
+    sim = simulate(cluster, events=[enable("big", on="h1")])
+    assert any("Invalid operation" in m for m in notes(sim, 1))
+    assert sim.state("service:big") == "disabled"
+    stopped = base(extra_services=[SimService("service:big", exclusive=1)])
+    assert simulate(stopped).state("service:big") == "stopped"  # every member is busy
+    sim = simulate(stopped, events=[disable("mail"), enable("big", on="h1")])
+    assert sim.owner("service:big") == "h3"  # offered to the empty member first
+    sim = simulate(stopped, events=[enable("big", on="h1")])
+    assert sim.owner("service:big") == "h1"  # no empty member: started here anyway
+    assert any(s.unverified for s in sim.timeline if s.event == 1)
