@@ -46,10 +46,21 @@ _ESCAPES = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[=>])")
 _HEADER = re.compile(r"^Cluster Status for (?P<name>.*?) @ (?P<time>.*?)\s*$")
 _HEADER_NO_TIME = re.compile(r"^Cluster Status for (?P<name>\S+)\s*$")
 _QUORUM = re.compile(r"^Member Status: (?P<q>Quorate|Inquorate)\b.*$")
-_MEMBER_HEAD = re.compile(r"^\s*Member Name\s+(?P<id>ID\s+)?Status\s*$")
-_MEMBER_DASH = re.compile(r"^\s*------ ----\s+(?:----\s+)?------\s*$")
-_SERVICE_HEAD = re.compile(r"^\s*Service Name\s+Owner \(Last\)\s+State\s*$")
-_SERVICE_DASH = re.compile(r"^\s*------- ----\s+----- ------\s+-----\s*$")
+
+
+def _cut(word: str, shortest: int) -> str:
+    """``word`` or any prefix of it down to ``shortest`` characters, as a regex: clustat
+    cuts its header words to the column width too (``Service Na``, ``Owner (Las`` at 40
+    columns)."""
+    return "(?:" + "|".join(re.escape(word[:n]) for n in range(len(word), shortest - 1, -1)) + ")"
+
+
+# at 22-23 columns the 11-wide name field leaves no blank before "ID" / "----"
+_MEMBER_HEAD = re.compile(r"^\s*Member Name(?:\s*(?P<id>ID)\s+|\s+)Status\s*$")
+_MEMBER_DASH = re.compile(r"^\s*------ ----(?:\s*----\s+|\s+)------\s*$")
+_SERVICE_HEAD = re.compile(
+    r"^\s*" + _cut("Service Name", 1) + r"\s+(?P<owner>" + _cut("Owner (Last)", 1) + r")\s+State\s*$")
+_SERVICE_DASH = re.compile(r"^\s*-{1,7}(?: -{0,4})?\s+-{1,5}(?: -{0,6})?\s+-----\s*$")
 _MEMBER_ROW = re.compile(r"^\s*(?P<name>\S.*?)\s+(?P<id>\d+)\s+(?P<status>(?:Online|Offline)\b.*?)\s*$")
 _LEGACY_ROW = re.compile(r"^\s*(?P<name>\S.*?)\s+(?P<status>(?:Online|Offline)\b.*?)\s*$")
 _SERVICE_ROW = re.compile(
@@ -298,9 +309,9 @@ def parse_clustat_text(text: str) -> ClusterStatus:
         elif (head := _MEMBER_HEAD.match(line)) and not seen_members and not seen_services:
             has_ids = head.group("id") is not None
             mode, seen_members, seen_anything = "members-dash", True, True
-        elif _SERVICE_HEAD.match(line) and not seen_services:
+        elif (service_head := _SERVICE_HEAD.match(line)) and not seen_services:
             mode, seen_services, seen_anything = "services-dash", True, True
-            columns = (line.find("Owner (Last)"), line.find("State"))
+            columns = (service_head.start("owner"), line.rfind("State"))
         elif (_PROMPT.match(stripped) or _COMMAND.match(stripped)) and not seen_anything:
             continue
         elif stripped == "Service Information" and not seen_services:

@@ -267,6 +267,10 @@ def parse_clustat_xml(text: str) -> ClusterStatus:
         raise ParseError("no <clustat> document in the output", tool=TOOL, excerpt=text[:200])
     from zigha.status.parse_text import is_shell_line
 
+    if 'groupmember-"' in text:
+        # RHEL 4 clustat (xml_quorum_state) printed `groupmember-"0"` when inquorate
+        text = text.replace('groupmember-"', 'groupmember="')
+
     notices = tuple(line.strip() for line in text[:start].splitlines()
                     if line.strip() and not is_shell_line(line))
     end = text.rfind("</clustat>")
