@@ -39,6 +39,11 @@ def expect_read(fake, save_text: str) -> None:
     fake.expect(["ipvsadm", "-L", "-n", "--thresholds"], stdout=thresholds_listing(save_text))
 
 
+def expect_check(fake, save_text: str) -> None:
+    """The read after a batch that set no thresholds and printed nothing: -S -n only."""
+    fake.expect(["ipvsadm", "-S", "-n"], stdout=save_text)
+
+
 @pytest.fixture
 def seed_file(examples):
     return examples / "zigsow" / "lvs" / "director.lvs"
@@ -47,7 +52,7 @@ def seed_file(examples):
 def test_first_apply_is_one_batch_then_reread(fake_runner, seed_file, tmp_path):
     expect_read(fake_runner, "")
     fake_runner.expect(["ipvsadm", "-R"], stdin=SEED_BATCH)
-    expect_read(fake_runner, SEED_SAVE)
+    expect_check(fake_runner, SEED_SAVE)
     result = apply_file(seed_file, runner=fake_runner, held_file=tmp_path / "held.json")
     assert result.changed and result.applied
     assert result.plan.batch == SEED_BATCH
@@ -88,7 +93,7 @@ def test_other_services_are_left_alone_unless_prune(fake_runner, seed_file):
     assert apply_state(desired, runner=fake_runner).plan.empty
     expect_read(fake_runner, DOCKER_SAVE + SEED_SAVE)
     fake_runner.expect(["ipvsadm", "-R"], stdin="-D -f 296\n")
-    expect_read(fake_runner, SEED_SAVE)
+    expect_check(fake_runner, SEED_SAVE)
     assert apply_state(desired, runner=fake_runner, prune=True).plan.lines == ["-D -f 296"]
 
 
@@ -153,7 +158,7 @@ def test_graceful_drain_before_delete(fake_runner, seed_file):
     fake_runner.expect(["ipvsadm", "-L", "-n"], stdout=listing.format(3))
     fake_runner.expect(["ipvsadm", "-L", "-n"], stdout=listing.format(0))
     fake_runner.expect(["ipvsadm", "-R"], stdin="-d -t 192.168.10.249:80 -r 192.168.10.244:80\n")
-    expect_read(fake_runner, SEED_SAVE)
+    expect_check(fake_runner, SEED_SAVE)
     sleeps = []
     result = apply_state(load_desired(seed_file), runner=fake_runner, drain=True,
                          sleep=sleeps.append, poll=0.5)

@@ -11,7 +11,8 @@
 How an apply goes (../shared/reference/lvs.md §5.2, §12):
 
 1. Read the table: ``ipvsadm -S -n`` plus ``ipvsadm -L -n --thresholds`` (``-S`` does
-   not save thresholds).
+   not save thresholds).  The check after the batch reads ``-S -n`` only, unless the
+   batch set thresholds or ipvsadm printed an error.
 2. :func:`diff` compares services and real servers as sets keyed by identity and
    orders the plan: ``-D`` (only with ``prune``), ``-d``, ``-E``, ``-e``, ``-A``, ``-a``.
    Services the desired state does not name are never touched unless ``prune``
@@ -160,11 +161,14 @@ def save_held(held: dict, path=DEFAULT_HELD_FILE) -> None:
     os.replace(tmp, target)
 
 
-def read_state(runner=None) -> IpvsTable:
-    """The live table: ``ipvsadm -S -n`` with thresholds from ``-L -n --thresholds``."""
+def read_state(runner=None, thresholds: bool = True) -> IpvsTable:
+    """The live table: ``ipvsadm -S -n`` with thresholds from ``-L -n --thresholds``
+    (``thresholds=False`` skips that second read; thresholds are then ``None``)."""
     saved = ipvsadm.save(runner)
-    thresholds = ipvsadm.list_table(runner, view="thresholds")
-    limits = {(s.key, r.key): r for s in thresholds.services for r in s.reals}
+    if not thresholds:
+        return saved
+    thresholds_table = ipvsadm.list_table(runner, view="thresholds")
+    limits = {(s.key, r.key): r for s in thresholds_table.services for r in s.reals}
     services = []
     for svc in saved.services:
         reals = []
@@ -192,14 +196,17 @@ def _real_value(real: RealServer, name: str):
     return value or 0
 
 
-def _real_values(real: RealServer) -> tuple:
-    return tuple(_real_value(real, n) for n in ("forward", "weight", "upper_threshold",
-                                                "lower_threshold"))
+def _real_values(real: RealServer, thresholds: bool = True) -> tuple:
+    names = ("forward", "weight", "upper_threshold", "lower_threshold")
+    return tuple(_real_value(real, n) for n in (names if thresholds else names[:2]))
 
 
 def diff(current: IpvsTable, desired: DesiredState, prune: bool = False,
-         held: dict | None = None) -> Plan:
-    """The ordered changes that turn ``current`` into ``desired``."""
+         held: dict | None = None, thresholds: bool = True) -> Plan:
+    """The ordered changes that turn ``current`` into ``desired``.
+
+    ``thresholds=False`` ignores upper/lower thresholds (for a table read without them).
+    """
     held = held or {}
     live = {s.key: s for s in current.services}
     steps: dict[str, list[Change]] = {action: [] for action in ORDER}
@@ -224,7 +231,7 @@ def diff(current: IpvsTable, desired: DesiredState, prune: bool = False,
             old = have_reals.get(real.key)
             if old is None:
                 steps["add-real"].append(Change("add-real", want, real))
-            elif _real_values(old) != _real_values(real):
+            elif _real_values(old, thresholds) != _real_values(real, thresholds):
                 steps["edit-real"].append(Change("edit-real", want, real, before=old))
         wanted = {r.key for r in reals} | skipped
         steps["delete-real"].extend(Change("delete-real", want, r, before=r)
@@ -268,8 +275,13 @@ def apply_state(desired: DesiredState, runner=None, dry_run: bool = False, prune
     drained = _drain(plan, runner, drain_timeout, poll, sleep, clock) if drain else ()
     # the kernel takes ~1 ms per rule under emulation (bench/lvs.py): give big batches time
     result = ipvsadm.restore(plan.batch, runner, timeout=60.0 + 0.01 * len(plan.changes))
-    after = read_state(runner)
-    remaining = diff(after, desired, prune, held)
+    # Thresholds are re-read only when the batch set some or ipvsadm complained: every
+    # -a/-e line wrote them, and a line that failed says so on stderr.
+    recheck = bool(result.stderr.strip()) or any(
+        c.real is not None and c.action in ("add-real", "edit-real")
+        and bool(c.real.upper_threshold or c.real.lower_threshold) for c in plan.changes)
+    after = read_state(runner, thresholds=recheck)
+    remaining = diff(after, desired, prune, held, thresholds=recheck)
     if not remaining.empty:
         raise ApplyError(
             f"ipvsadm -R: {len(remaining.changes)} of {len(plan.changes)} changes did not take "
