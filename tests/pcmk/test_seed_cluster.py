@@ -1,0 +1,155 @@
+"""The seed's three services on a real 3-node corosync 3 + Pacemaker 2.1 cluster.
+
+The configuration is the one ``zigha migrate pacemaker`` makes of tests/pcmk/lab-cluster.conf
+(the seed's nodes, domains and services with lab paths), loaded with cibadmin.  After every
+step a client in its own namespace checks the three services (HTTP page, DNS answer of the
+seed's zone, SMTP); where Pacemaker places the groups (crm_mon XML read by zigha) is compared
+with what zigha's rgmanager simulator predicts for the same cluster.conf.  The tests run in
+file order on one cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import labsite
+from labsite import HOME, NODES
+from zigha.conf import ClusterConf
+from zigha.simulate import simulate
+
+pytestmark = [pytest.mark.pcmk, pytest.mark.root]
+
+FAILOVER_TIMEOUT = 90  # seconds; README: 4-5 s on an idle 2-core box
+
+
+def short(node: str) -> str:
+    return node.split(".")[0]
+
+
+def outcome(conf: ClusterConf, events) -> dict:
+    """Where the simulator puts each service: {name: owner or state}."""
+    result = simulate(conf, events=list(events))
+    return {name.split(":", 1)[1]: (out.owner if out.state == "started" else out.state)
+            for name, out in result.final.items()}
+
+
+def predicted(lab, events) -> dict:
+    return outcome(ClusterConf.load(str(lab.cluster_conf)), events)
+
+
+def all_answer(lab) -> dict:
+    return lab.wait_for(lambda: (lambda a: a if all(a.values()) else None)(lab.answers()),
+                        "every service to answer", timeout=FAILOVER_TIMEOUT, step=0.2)
+
+
+def settled_placement(lab, expected: dict, what: str) -> dict:
+    """Wait until Pacemaker has settled on ``expected`` (or time out showing the last)."""
+    lab.settle()
+    return lab.wait_for(lambda: (lambda p: p if p == expected else None)(lab.placement()),
+                        f"placement {expected} ({what})", timeout=60)
+
+
+def test_migrated_seed_places_each_service_on_its_home_node(lab, examples):
+    assert subprocess.run(["crm_verify", "--xml-file", str(lab.cib)]).returncode == 0
+    assert lab.placement() == HOME
+    # the lab file keeps the seed's placement rules: same prediction for both files
+    seed = ClusterConf.load(examples / "zigsow" / "cluster-zigha-agents.conf")
+    for events in ([], ["fail h1.zigsow.net"], ["fail h2.zigsow.net", "fail h3.zigsow.net"]):
+        assert outcome(seed, events) == predicted(lab, events)
+    assert predicted(lab, []) == HOME
+    answers = lab.answers()
+    assert answers == {"http": True, "named": True, "mail": True}
+    assert lab.smtp("at-start")
+    assert "at-start" in lab.wait_for(lab.held, "the first mail in the hold queue", timeout=30)
+
+
+def test_zigha_status_reads_the_pacemaker_cluster(lab):
+    zigha = shutil.which("zigha")
+    result = lab.node_exec(NODES[0], zigha, "status", "--pacemaker", "--json", timeout=60)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["quorate"] is True
+    assert {s["name"]: s["owner"] for s in data["services"]} == {
+        f"service:{k}": v for k, v in HOME.items()}
+    query = lab.node_exec(NODES[1], zigha, "status", "--pacemaker", "query", "service", "mail",
+                          "--owner", NODES[2], timeout=60)
+    assert query.returncode == 0, query.stderr
+
+
+@pytest.mark.parametrize("victim", NODES)
+def test_hard_kill_then_rejoin_matches_the_rgmanager_simulation(lab, victim):
+    tag = f"before-kill-{short(victim)}"
+    assert lab.smtp(tag)
+    lab.wait_for(lambda: tag in lab.held(), f"mail {tag} queued", timeout=30)
+    lab.sh("kill", victim)
+    answers = all_answer(lab)
+    assert answers == {"http": True, "named": True, "mail": True}
+    after_kill = predicted(lab, [f"fail {victim}"])
+    assert settled_placement(lab, after_kill, f"{victim} killed") == after_kill
+    assert victim not in lab.placement().values()
+    held = lab.held()
+    assert tag in held and "at-start" in held  # no mail lost on the way
+    assert lab.smtp(f"after-kill-{short(victim)}")
+
+    lab.sh("start", victim)
+    rejoined = predicted(lab, [f"fail {victim}", f"join {victim}"])
+    assert rejoined == HOME  # nofailback="0": every service goes home
+    assert settled_placement(lab, rejoined, f"{victim} rejoined") == rejoined
+    assert all_answer(lab) == {"http": True, "named": True, "mail": True}
+
+
+def test_killed_httpd_recovers_in_place(lab):
+    """recovery="restart": Pacemaker restarts the daemon on h1, as rgmanager would."""
+    assert lab.node_exec(NODES[0], "pkill", "-KILL", "-x", "apache2").returncode == 0
+    lab.wait_for(lambda: lab.http() == "", "httpd to be gone", timeout=10, step=0.1)
+    assert lab.wait_for(lambda: lab.http() == labsite.PAGE, "httpd back", timeout=FAILOVER_TIMEOUT)
+    expected = predicted(lab, ["status-fail http"])
+    assert expected["http"] == NODES[0]
+    assert settled_placement(lab, expected, "httpd killed") == expected
+    assert any("zigha-httpd" in n and NODES[0] in n for n in lab.status().notices)
+    assert lab.node_exec(NODES[0], "crm_resource", "--cleanup", "-r", "http").returncode == 0
+    lab.settle()
+
+
+def test_killed_postfix_relocates_with_its_queue(lab):
+    """recovery="relocate": mail moves to the next node of prefer_h3 (h1), queue intact."""
+    assert lab.smtp("before-postfix-kill")
+    lab.wait_for(lambda: "before-postfix-kill" in lab.held(), "mail queued", timeout=30)
+    assert lab.node_exec(NODES[2], "pkill", "-KILL", "-x", "master").returncode == 0
+    expected = predicted(lab, ["status-fail mail"])
+    assert expected["mail"] == NODES[0]
+    assert settled_placement(lab, expected, "postfix killed") == expected
+    assert all_answer(lab)["mail"]
+    assert {"at-start", "before-postfix-kill"} <= set(lab.held())
+    # Pacemaker keeps h3 banned (fail count, migration-threshold=1) until cleanup; then the
+    # location score brings mail home, where rgmanager would have left it on h1 (no join).
+    assert lab.node_exec(NODES[2], "crm_resource", "--cleanup", "-r", "mail").returncode == 0
+    assert settled_placement(lab, HOME, "cleanup") == HOME
+
+
+def test_clean_stop_moves_services_away_and_back(lab):
+    victim = NODES[1]
+    started = time.monotonic()
+    lab.sh("stop", victim)
+    expected = predicted(lab, [f"rgmanager-stop {victim}"])
+    assert expected["named"] == NODES[2]
+    assert settled_placement(lab, expected, f"{victim} stopped") == expected
+    assert all_answer(lab) == {"http": True, "named": True, "mail": True}
+    assert time.monotonic() - started < 180
+    lab.sh("start", victim)
+    back = predicted(lab, [f"rgmanager-stop {victim}", f"join {victim}"])
+    assert settled_placement(lab, back, f"{victim} restarted") == back == HOME
+    assert all_answer(lab) == {"http": True, "named": True, "mail": True}
+
+
+def test_shared_data_unchanged_and_no_mail_lost(lab):
+    assert lab.data_digest() == lab.initial_digest
+    held = set(lab.held())
+    wanted = {"at-start", "before-postfix-kill"} | {
+        f"{when}-kill-{short(n)}" for n in NODES for when in ("before", "after")}
+    assert wanted <= held, wanted - held
