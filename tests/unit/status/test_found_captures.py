@@ -352,3 +352,31 @@ def _seen(status):
 def test_mangled_copies_read_the_same(name, variant):
     text = read(name)
     assert _seen(parse_clustat_text(VARIANTS[variant](text))) == _seen(parse_clustat_text(text))
+
+
+@pytest.mark.parametrize("width", [22, 24, 30, 40, 44, 60])
+def test_narrow_terminals_cut_the_header_words_too(width):
+    """clustat prints its header words with the same %-*.*s as the rows (clustat.c
+    txt_rg_states): at 40 columns `Service Na Owner (Las State`."""
+    from zigha.status import render_clustat_text
+
+    found = parse_clustat_text(read("clustat-text-linternux-1447.txt"))
+    status = parse_clustat_text(render_clustat_text(found, width=width))
+    assert [(m.nodeid, m.online, m.local, m.rgmanager) for m in status.members] == [
+        (m.nodeid, m.online, m.local, m.rgmanager) for m in found.members]
+    assert [s.state for s in status.services] == [STARTED, STARTED]
+    for seen, real in zip(status.members + status.services, found.members + found.services):
+        assert real.name.startswith(seen.name)  # cut, never changed
+    for seen, real in zip(status.services, found.services):
+        assert real.owner.startswith(seen.owner)
+
+
+def test_rhel4_inquorate_xml_typo_is_read():
+    """RHEL 4 clustat.c xml_quorum_state printed `groupmember-"0"` when inquorate."""
+    text = ('<?xml version="1.0"?>\n<clustat version="4.0">\n'
+            '  <quorum quorate="0" groupmember-"0"/>\n  <nodes>\n'
+            '    <node name="tng3-1" state="1" nodeid="0x0000000000000001"/>\n'
+            '  </nodes>\n</clustat>\n')
+    status = parse_clustat_xml(text)
+    assert status.quorate is False and status.group_member is False
+    assert [(m.name, m.nodeid, m.online) for m in status.members] == [("tng3-1", 1, True)]
