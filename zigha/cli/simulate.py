@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
-from zigha.cli.common import EXIT_OK, add_json_flag, print_json
+from zigha.cli.common import EXIT_OK, add_json_flag
 
 ORDER = 70
 
@@ -85,10 +86,16 @@ def _status(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from zigha.conf import ClusterConf
-    from zigha.simulate import all_pair_failures, all_single_failures, parse_event, simulate
+    from zigha.simulate import (
+        all_pair_failures,
+        all_single_failures,
+        from_conf,
+        parse_event,
+        simulate,
+    )
     from zigha.simulate.render import render_report, render_timeline
 
-    conf = ClusterConf.load(args.conf)
+    conf = from_conf(ClusterConf.load(args.conf))
     status = _status(args)
     events = [parse_event(text) for text in (args.events or [])]
     sim = simulate(conf, status, events)
@@ -100,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = sim.to_dict()
         data.update({key: report.to_dict() for key, report in reports.items()})
-        print_json(data)
+        # to_dict() is already plain JSON data; indented for a terminal, compact for a
+        # pipe (the indenting encoder is pure Python: 0.5 s on a 500-service report)
+        print(json.dumps(data, indent=2 if sys.stdout.isatty() else None))
         return EXIT_OK
     parts = [render_timeline(sim)]
     parts += [render_report(report) for report in reports.values()]
