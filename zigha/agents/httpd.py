@@ -28,6 +28,8 @@ from zigha.ocf.agent import Agent, Parameter, daemon_actions, fail
 
 BINARIES = ("/usr/sbin/httpd", "/usr/sbin/apache2", "/usr/local/sbin/httpd",
             "/usr/local/apache2/bin/httpd")
+DEFAULT_SERVER_ROOT = "/etc/httpd"
+DEBIAN_SERVER_ROOT = "/etc/apache2"
 DEFAULT_SHUTDOWN_WAIT = 20  # stop_generic's default (rgmanager utils/ra-skelet.sh)
 DEFAULT_START_WAIT = 60.0
 
@@ -51,8 +53,9 @@ class HttpdAgent(Agent):
                   primary=True),
         Parameter("httpd", "httpd binary", "Define the full path to the httpd binary "
                   "(default: /usr/sbin/httpd, else /usr/sbin/apache2)."),
-        Parameter("server_root", "Initial ServerRoot", "Define an alternate initial ServerRoot",
-                  default="/etc/httpd"),
+        Parameter("server_root", "Initial ServerRoot", "Define an alternate initial ServerRoot "
+                  "(when the default /etc/httpd is absent: /etc/apache2)",
+                  default=DEFAULT_SERVER_ROOT),
         Parameter("config_file", "Initial ServerConfigFile",
                   "Define an alternate ServerConfigFile (absolute, or relative to server_root)",
                   default="conf/httpd.conf"),
@@ -99,7 +102,15 @@ class HttpdAgent(Agent):
         from zigha.agents.httpd_conf import resolve
 
         root = ctx["server_root"] or ""
-        return root, resolve(root, ctx["config_file"] or "")
+        config = ctx["config_file"] or ""
+        if root in ("", DEFAULT_SERVER_ROOT) and not os.path.isdir(root):
+            # the default server_root (/etc/httpd, which rgmanager passes as the value of
+            # an absent attribute) does not exist: Debian's apache2 layout, as the binary
+            # lookup takes apache2 for httpd; else, for an absolute config_file, its own
+            # directory (the file is used as it is either way)
+            fallbacks = [DEBIAN_SERVER_ROOT] + ([os.path.dirname(config)] if os.path.isabs(config) else [])
+            root = next((d for d in fallbacks if os.path.isdir(d)), root)
+        return root, resolve(root, config)
 
     def command(self, ctx, binary: str, config: str, *tail: str) -> list:
         import shlex
