@@ -323,3 +323,15 @@ def test_enable_of_a_stopped_exclusive_service_on_a_busy_member():
     sim = simulate(stopped, events=[enable("big", on="h1")])
     assert sim.owner("service:big") == "h1"  # no empty member: started here anyway
     assert any(s.unverified for s in sim.timeline if s.event == 1)
+
+
+def test_an_in_place_restart_of_a_dependency_restarts_the_dependant_distributed_only():
+    app = SimService("service:app", depend="service:http")
+    sim = simulate(base(extra_services=[app]), events=[relocate("app", "h2"),
+                                                       status_fail("http")])
+    assert steps_after(sim, "service:app", 2) == ["h2 stopping", "(h2) stopped", "h1 starting",
+                                                  "h1 started"]
+    central = simulate(base(extra_services=[app], central_processing=True),
+                       events=[relocate("app", "h2"), status_fail("http")])
+    assert steps_after(central, "service:app", 2) == []
+    assert central.owner("service:app") == "h2"

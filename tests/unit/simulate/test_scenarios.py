@@ -333,3 +333,13 @@ def test_t25_clean_rgmanager_stop_moves_named_to_h3_without_fencing():
                                           "h3 started"]
     assert not any("fenced" in m for m in notes(sim, 1))
     assert sim.members["h2"].online and not sim.members["h2"].rgmanager
+
+
+def test_every_scenario_of_the_reference_has_a_test_here(reference):
+    import re
+
+    text = (reference / "rgmanager-behaviour.md").read_text()
+    scenarios = re.findall(r"^### (T\d+)\.", text, flags=re.M)
+    assert len(scenarios) >= 25
+    tests = {name.split("_")[1] for name in globals() if name.startswith("test_t")}
+    assert {t.lower() for t in scenarios} <= tests
