@@ -380,3 +380,14 @@ def test_rhel4_inquorate_xml_typo_is_read():
     status = parse_clustat_xml(text)
     assert status.quorate is False and status.group_member is False
     assert [(m.name, m.nodeid, m.online) for m in status.members] == [("tng3-1", 1, True)]
+
+
+def test_header_date_in_another_locale_is_kept_as_text():
+    """clustat prints ctime() (English in every locale); a date rewritten by a wrapper or
+    a translated page is kept as text instead of failing the report."""
+    text = read("clustat-text-linternux-1439.txt").replace(
+        "Sat Apr 16 14:39:48 2011", "sam. avril 16 14:39:48 CEST 2011")
+    status = parse_clustat_text(text)
+    assert status.timestamp is None
+    assert status.timestamp_str == "sam. avril 16 14:39:48 CEST 2011"
+    assert members(status) == linternux_members("hbbilbo.maison.ca")
