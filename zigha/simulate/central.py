@@ -20,7 +20,12 @@ class CentralMode:
     def central_allowed(self: Any, s: Any) -> list:
         r = self.recs[s.name]
         owner = r.owner if r.state in RUNNING_STATES and r.owner in self.rg else None
-        nodes, shuffled = central_order(self.node_order, self.rg, self.domain_of[s.name], owner)
+        dom = self.domain_of[s.name]
+        nodes, shuffled = central_order(self.node_order, self.rg, dom, owner)
+        if owner and dom is not None and owner not in dom.priority and nodes[:1] == [owner]:
+            self.remember(f"{s.name} stays on {owner}, outside its domain {dom.name}: the "
+                          "central script keeps the owner first (source-derived; the man page "
+                          "says it moves into the domain)")
         if shuffled:
             self.note(f"{s.name}: the central script shuffles {nodes[0]} and {nodes[1]} (equal "
                       "rank); the simulator takes the lowest node id (random in practice)",

@@ -74,6 +74,9 @@ class Engine(NodeEvents, Operations, Requests, CentralMode):
         if inferred:
             self.remember("expected_votes is not set: cman's own addition of the quorum disk's "
                           "votes is unverified; the simulator counts them")
+        if self.central and any(s.priority for s in self.services):
+            self.remember("central mode processes services by priority, unset (0) first "
+                          "(source-derived; the documentation says 1 first)")
         self.member: set = set()
         self.rg: set = set()
         self.pending_fence: dict = {}  # node -> True if its fence device works

@@ -45,6 +45,7 @@ def test_outside_an_unrestricted_domain_central_keeps_the_owner_distributed_move
     sim = simulate(central(extra_services=solo, extra_domains=fd), events=events)
     assert sim.owner("service:solo") in ("h2", "h3")
     assert any("shuffle" in n for n in sim.notes)
+    assert any("outside its domain" in n and "source-derived" in n for n in sim.notes)
 
 
 def test_dash_f_is_ignored_and_enable_follows_the_domain():
