@@ -8,6 +8,7 @@ from typing import Any
 from zigha.cli.common import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, add_json_flag, emit, table
 
 ORDER = 60
+DEFAULT_CONFIG = "/etc/zigha/fence-watchdog.conf"  # where examples/fence/ install it
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +36,8 @@ def register(subparsers: Any) -> None:
     status.set_defaults(func=cmd_status)
 
     watchdog = sub.add_parser("watchdog", help="watch nodes; acknowledge only with proof")
-    watchdog.add_argument("--config", required=True, help="watchdog configuration (INI)")
+    watchdog.add_argument("--config", default=DEFAULT_CONFIG,
+                          help=f"watchdog configuration (INI; default {DEFAULT_CONFIG})")
     watchdog.add_argument("--once", action="store_true", help="one poll, then exit (cron)")
     watchdog.add_argument("--dry-run", action="store_true", help="only say what it would do")
     watchdog.add_argument("--syslog", help="syslog address: a socket path or host:port (UDP)")
