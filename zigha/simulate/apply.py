@@ -124,7 +124,6 @@ def _join(e: Any, node: str) -> None:
         e.note("still inquorate: nothing starts")
         return
     if not was_quorate:
-        e.note("Quorum Regained")
         e.run_fencing()
         e.reinit_if_needed()
         return
