@@ -335,3 +335,12 @@ def test_an_in_place_restart_of_a_dependency_restarts_the_dependant_distributed_
                        events=[relocate("app", "h2"), status_fail("http")])
     assert steps_after(central, "service:app", 2) == []
     assert central.owner("service:app") == "h2"
+
+
+def test_the_module_docstring_session_is_true():
+    import doctest
+
+    import zigha.simulate
+
+    result = doctest.testmod(zigha.simulate)
+    assert result.attempted >= 6 and result.failed == 0
