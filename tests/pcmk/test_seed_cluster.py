@@ -153,3 +153,44 @@ def test_shared_data_unchanged_and_no_mail_lost(lab):
     wanted = {"at-start", "before-postfix-kill"} | {
         f"{when}-kill-{short(n)}" for n in NODES for when in ("before", "after")}
     assert wanted <= held, wanted - held
+
+
+def placeholder_cib(examples, tmp_path):
+    """The seed's own cluster.conf migrated as it is, each agent replaced by
+    ocf:heartbeat:Dummy (the lab has no /etc/httpd, no GFS2): groups, the GFS2 clone,
+    constraints and meta attributes are exactly what the migration wrote."""
+    from lxml import etree
+
+    from zigha.migrate import migrate
+
+    result = migrate(ClusterConf.load(examples / "zigsow" / "cluster.conf"),
+                     monitor_interval=labsite.MONITOR_INTERVAL)
+    root = etree.fromstring(result.cib.encode())
+    for primitive in root.iter("primitive"):
+        primitive.attrib.update({"class": "ocf", "provider": "heartbeat", "type": "Dummy"})
+        for params in primitive.findall("instance_attributes"):
+            primitive.remove(params)
+    path = tmp_path / "seed-placeholders.xml"
+    path.write_bytes(etree.tostring(root))
+    assert subprocess.run(["crm_verify", "--xml-file", str(path)]).returncode == 0
+    return path
+
+
+def test_migrated_seed_itself_places_like_the_simulator(lab, examples, tmp_path):
+    """Last on the cluster: replaces the configuration with the seed's own migration."""
+    seed = ClusterConf.load(examples / "zigsow" / "cluster.conf")
+    lab.load(placeholder_cib(examples, tmp_path))
+    assert settled_placement(lab, outcome(seed, []), "seed loaded") == HOME
+    differences = []
+    for victim in NODES:
+        lab.sh("kill", victim)
+        for events in ([f"fail {victim}"], [f"fail {victim}", f"join {victim}"]):
+            if len(events) == 2:
+                lab.sh("start", victim)
+            expected = outcome(seed, events)
+            lab.settle()
+            try:
+                settled_placement(lab, expected, " then ".join(events))
+            except labsite.LabError:
+                differences.append((events, expected, lab.placement()))
+    assert differences == []
