@@ -61,6 +61,13 @@ def test_random_sequences_keep_consistent_books(texts, central, qdisk):
             assert outcome.owner is None
         if outcome.running and sim.members[outcome.owner].online:
             assert sim.members[outcome.owner].rgmanager or outcome.frozen
+    for name, outcome in sim.final.items():
+        if outcome.running and not sim.members[outcome.owner].online:
+            # left on a dead member only behind a pending fence, a freeze, or a refusal
+            explained = [s for s in sim.timeline if s.service == name and s.kind == "note"
+                         and ("not placed" in s.message or "not taken over" in s.message)]
+            assert (sim.members[outcome.owner].fence_pending or outcome.frozen or explained
+                    or engine.deferred), name
     json.dumps(sim.to_dict())
 
 
