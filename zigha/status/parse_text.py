@@ -21,8 +21,12 @@ the column width with no marker: prefer ``clustat -x`` where exact names matter.
 
 Also read: ``clustat -s`` / ``-m`` output (one table, no header), the long ``-l``
 format, notices printed before the report (``Service states unavailable: ...``), the
-early RHEL 5 layout without an ID column, and ``-i`` output (escape codes; the last
-report wins).
+early RHEL 5 layout without an ID column, the RHEL 4 layout (``State`` then a hex ``ID``),
+and ``-i`` output (escape codes; the last report wins).
+
+Pasted transcripts (tests/fixtures/status/found/): a prompt running clustat before the
+report and the next prompt after it (the report ends there), bash's mail notice, header
+words cut by a narrow terminal, and a dashed line dropped by a copy are all read.
 """
 
 from __future__ import annotations
@@ -58,14 +62,24 @@ def _cut(word: str, shortest: int) -> str:
 # at 22-23 columns the 11-wide name field leaves no blank before "ID" / "----"
 _MEMBER_HEAD = re.compile(r"^\s*Member Name(?:\s*(?P<id>ID)\s+|\s+)Status\s*$")
 _MEMBER_DASH = re.compile(r"^\s*------ ----(?:\s*----\s+|\s+)------\s*$")
+# RHEL 4 (rgmanager 1.9, magma clustat.c) says "Resource Group" and "-------- -----"
 _SERVICE_HEAD = re.compile(
-    r"^\s*" + _cut("Service Name", 1) + r"\s+(?P<owner>" + _cut("Owner (Last)", 1) + r")\s+State\s*$")
-_SERVICE_DASH = re.compile(r"^\s*-{1,7}(?: -{0,4})?\s+-{1,5}(?: -{0,6})?\s+-----\s*$")
+    r"^\s*(?:Resource Group|" + _cut("Service Name", 1) + r")\s+(?P<owner>"
+    + _cut("Owner (Last)", 1) + r")\s+State\s*$")
+_SERVICE_DASH = re.compile(r"^\s*-{1,8}(?: -{0,5})?\s+-{1,5}(?: -{0,6})?\s+-----\s*$")
 _MEMBER_ROW = re.compile(r"^\s*(?P<name>\S.*?)\s+(?P<id>\d+)\s+(?P<status>(?:Online|Offline)\b.*?)\s*$")
 _LEGACY_ROW = re.compile(r"^\s*(?P<name>\S.*?)\s+(?P<status>(?:Online|Offline)\b.*?)\s*$")
+#: RHEL 4: "  %-40.40s %-10s 0x%08x%08x" under "Member Name  State  ID"
+_RHEL4_HEAD = re.compile(r"^\s*Member Name\s+State\s+ID\s*$")
+_RHEL4_DASH = re.compile(r"^\s*------ ----\s+-----\s+--\s*$")
+_RHEL4_ROW = re.compile(
+    r"^\s*(?P<name>\S.*?)\s+(?P<status>Online|Offline)\s+(?P<id>0x[0-9A-Fa-f]+)\s*$")
+#: the owner cell; RHEL 4 padded the last owner inside its parentheses: "(tng3-1    )"
 _SERVICE_ROW = re.compile(
-    r"^\s*(?P<name>\S+)\s+(?P<owner>\S+)\s+(?P<state>[^\s\[\]]+)\s*(?:\[(?P<flags>[^\]\s]*)\])?\s*$"
+    r"^\s*(?P<name>\S+)\s+(?P<owner>\([^()\s]*\s*\)|\S+)\s+(?P<state>[^\s\[\]]+)\s*"
+    r"(?:\[(?P<flags>[^\]\s]*)\])?\s*$"
 )
+_PADDED_LAST_OWNER = re.compile(r"^\(\S*\s*\)$")
 _STATE_CELL = re.compile(r"^(?P<state>[^\s\[\]]+)\s*(?:\[(?P<flags>[^\]\s]*)\])?$")
 #: a shell prompt running clustat, as pasted in front of a report: "[root@h1 ~]# clustat"
 _PROMPT = re.compile(r"^[^#$%>]{0,60}[#$%>]\s*(?:\S+/)?clustat(?:\s.*)?$")
@@ -90,6 +104,9 @@ NOTICE_PREFIXES = (
     "Try again", "Could not connect to CMAN",
     "Resource Group Manager not running",
     "Membership information not available",
+    # RHEL 4 clustat on a node outside the rgmanager group
+    "Not a member of the Resource Manager service group.",
+    "Resource Group information unavailable;",
 )
 _MEMBER_WORDS = {"Local", "Estranged", "rgmanager", "RG-Master", "RG-Worker", "Quorum Disk"}
 
@@ -123,6 +140,15 @@ def parse_member_status(words: str) -> dict:
     )
 
 
+_MEMBER_ROWS = {"ids": _MEMBER_ROW, "legacy": _LEGACY_ROW, "rhel4": _RHEL4_ROW}
+
+
+def _member_id(match: re.Match, layout: str) -> Optional[int]:
+    if layout == "legacy":
+        return None
+    return int(match.group("id"), 16 if layout == "rhel4" else 10)
+
+
 def _state(word: str, cut: bool) -> ServiceState:
     state = ServiceState.from_word(word)
     if state is ServiceState.UNKNOWN and cut:
@@ -139,7 +165,8 @@ def _service_by_columns(raw: str, owner_at: int, state_at: int) -> Optional[Serv
         return None
     name, owner, cell = raw[:owner_at].strip(), raw[owner_at:state_at].strip(), raw[state_at:].strip()
     state = _STATE_CELL.match(cell)
-    if not name or not owner or " " in owner or not state:
+    if not name or not owner or (" " in owner and not _PADDED_LAST_OWNER.match(owner)) \
+            or not state:
         return None
     return _service_fields(name, owner, state.group("state"), state.group("flags"))
 
@@ -153,7 +180,7 @@ def _service_fields(name: str, shown: str, word: str, letters: Optional[str]) ->
     owner: Optional[str] = shown
     last_owner: Optional[str] = None
     if shown.startswith("(") and shown.endswith(")") and len(shown) >= 2:
-        owner, last_owner = None, shown[1:-1]
+        owner, last_owner = None, shown[1:-1].strip()
     flags = tuple(FLAG_LETTERS.get(letter, letter) for letter in (letters or ""))
     return ServiceStatus(
         name=name,
@@ -220,7 +247,7 @@ def parse_clustat_text(text: str) -> ClusterStatus:
     services: list[ServiceStatus] = []
     notices: list[str] = []
     mode = "top"
-    has_ids = True
+    layout = "ids"  # or "legacy" (early RHEL 5: no ID column) or "rhel4" (State, hex ID)
     seen_header = seen_members = seen_services = seen_anything = False
     long_fields: dict = {}
     long_start = (0, "")
@@ -242,14 +269,14 @@ def parse_clustat_text(text: str) -> ClusterStatus:
                 continue
             break  # a pasted transcript goes on with the next command
         if mode in ("members-dash", "services-dash"):
-            dash = _MEMBER_DASH if mode == "members-dash" else _SERVICE_DASH
+            dash = (_RHEL4_DASH if layout == "rhel4" else _MEMBER_DASH) \
+                if mode == "members-dash" else _SERVICE_DASH
             if dash.match(line):
                 mode = mode[:-5]
                 continue
             # copies in knowledge bases drop the dashed line; a row right under the
             # header is still a row (anything else is not a report)
-            row = (_MEMBER_ROW if has_ids else _LEGACY_ROW) if mode == "members-dash" \
-                else _SERVICE_ROW
+            row = _MEMBER_ROWS[layout] if mode == "members-dash" else _SERVICE_ROW
             if blank or not row.match(line):
                 raise _fail("expected the dashed line under the table header", number, raw)
             mode = mode[:-5]
@@ -257,7 +284,7 @@ def parse_clustat_text(text: str) -> ClusterStatus:
             if blank:
                 mode = "top"
                 continue
-            match = (_MEMBER_ROW if has_ids else _LEGACY_ROW).match(line)
+            match = _MEMBER_ROWS[layout].match(line)
             if match:
                 try:
                     words = parse_member_status(match.group("status"))
@@ -265,9 +292,10 @@ def parse_clustat_text(text: str) -> ClusterStatus:
                     raise _fail("bad member status words", number, raw) from None
                 members.append(Member(
                     name=match.group("name"),
-                    nodeid=int(match.group("id")) if has_ids else None, **words))
+                    nodeid=_member_id(match, layout), **words))
                 continue
-            if not (_SERVICE_HEAD.match(line) or _MEMBER_HEAD.match(line)):
+            if not (_SERVICE_HEAD.match(line) or _MEMBER_HEAD.match(line)
+                    or _RHEL4_HEAD.match(line)):
                 raise _fail("not a member row (name, id, Online/Offline...)", number, raw)
             mode = "top"
         elif mode == "services":
@@ -306,8 +334,10 @@ def parse_clustat_text(text: str) -> ClusterStatus:
                 seen_members or seen_services):
             quorate = quorum.group("q") == "Quorate"
             seen_anything = True
-        elif (head := _MEMBER_HEAD.match(line)) and not seen_members and not seen_services:
-            has_ids = head.group("id") is not None
+        elif (head := _MEMBER_HEAD.match(line) or _RHEL4_HEAD.match(line)) \
+                and not seen_members and not seen_services:
+            layout = "rhel4" if head.re is _RHEL4_HEAD else (
+                "ids" if head.group("id") is not None else "legacy")
             mode, seen_members, seen_anything = "members-dash", True, True
         elif (service_head := _SERVICE_HEAD.match(line)) and not seen_services:
             mode, seen_services, seen_anything = "services-dash", True, True

@@ -391,3 +391,41 @@ def test_header_date_in_another_locale_is_kept_as_text():
     assert status.timestamp is None
     assert status.timestamp_str == "sam. avril 16 14:39:48 CEST 2011"
     assert members(status) == linternux_members("hbbilbo.maison.ca")
+
+
+# RHEL 4 (rgmanager 1.9 on magma) clustat.c, as printf formats: members
+# "  %-40.40s %-10s 0x%08x%08x" under "Member Name"/"State"/"ID", services
+# "  %-20.20s %-30.30s %-10.10s" under "Resource Group"/"Owner (Last)"/"State", and
+# "  %-20.20s (%-28.28s) %-10.10s" for a last owner: the blanks go inside the parentheses.
+RHEL4_REPORT = (
+    "Member Status: Quorate, Group Member\n\n"
+    + "  %-40.40s %-10s %s\n" % ("Member Name", "State", "ID")
+    + "  %-40.40s %-10s %s\n" % ("------ ----", "-----", "--")
+    + "  %-40.40s %-10s 0x%08x%08x\n" % ("tng3-2", "Online", 0, 2)
+    + "  %-40.40s %-10s 0x%08x%08x\n" % ("tng3-1", "Offline", 0, 1) + "\n"
+    + "  %-20.20s %-30.30s %-10.10s\n" % ("Resource Group", "Owner (Last)", "State")
+    + "  %-20.20s %-30.30s %-10.10s\n" % ("-------- -----", "----- ------", "-----")
+    + "  %-20.20s (%-28.28s) %-10.10s\n" % ("webserver", "tng3-1", "failed")
+    + "  %-20.20s %-30.30s %-10.10s\n" % ("email", "tng3-2", "started"))
+
+
+@pytest.mark.parametrize("variant", ["as printed", "collapsed"])
+def test_rhel4_layout_with_hex_ids_and_padded_last_owner(variant):
+    text = RHEL4_REPORT if variant == "as printed" else VARIANTS["collapsed"](RHEL4_REPORT)
+    status = parse_clustat_text(text)
+    assert status.quorate is True and status.cluster_name is None
+    assert members(status) == [("tng3-2", 2, "Online"), ("tng3-1", 1, "Offline")]
+    assert services(status) == [
+        ("webserver", ServiceState.FAILED, None, "tng3-1"),
+        ("email", STARTED, "tng3-2", None),
+    ]
+
+
+def test_rhel4_outside_the_rgmanager_group():
+    text = ("Member Status: Quorate\n\n"
+            "Not a member of the Resource Manager service group.\n"
+            "Resource Group information unavailable; showing all cluster members.\n\n"
+            + RHEL4_REPORT.split("\n\n")[1] + "\n")
+    status = parse_clustat_text(text)
+    assert len(status.notices) == 2 and status.services == ()
+    assert [m.nodeid for m in status.members] == [2, 1]
