@@ -393,15 +393,15 @@ def test_header_date_in_another_locale_is_kept_as_text():
     assert members(status) == linternux_members("hbbilbo.maison.ca")
 
 
-# RHEL 4 (rgmanager 1.9 on magma) clustat.c, as printf formats: members
-# "  %-40.40s %-10s 0x%08x%08x" under "Member Name"/"State"/"ID", services
-# "  %-20.20s %-30.30s %-10.10s" under "Resource Group"/"Owner (Last)"/"State", and
-# "  %-20.20s (%-28.28s) %-10.10s" for a last owner: the blanks go inside the parentheses.
 def printf(template: str, *values) -> str:
     """C printf, to write rows exactly as clustat.c formats them."""
     return template % values
 
 
+# RHEL 4 (rgmanager 1.9 on magma) clustat.c, as printf formats: members
+# "  %-40.40s %-10s 0x%08x%08x" under "Member Name"/"State"/"ID", services
+# "  %-20.20s %-30.30s %-10.10s" under "Resource Group"/"Owner (Last)"/"State", and
+# "  %-20.20s (%-28.28s) %-10.10s" for a last owner: the blanks go inside the parentheses.
 RHEL4_REPORT = (
     "Member Status: Quorate, Group Member\n\n"
     + printf("  %-40.40s %-10s %s\n", "Member Name", "State", "ID")
