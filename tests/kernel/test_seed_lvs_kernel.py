@@ -217,8 +217,9 @@ def test_health_checker_quiesces_h2_and_no_request_fails_after_it_reacts(seed_lv
     assert len(quiet) >= 10
     assert {r["node"] for r in quiet} == {"h1", "h3"}
     victim = next(n["address"] for n in seed_lvs_boot.results["plan"]["nodes"] if n["name"] == rec["victim"])
-    quiesce = [line for call in rec["ipvsadm_calls"] for line in [" ".join(call["argv"]), *call["stdin"]]
-               if line.startswith("-e ") and f"-r {victim}:80" in line and line.split()[-2:] == ["-w", "0"]]
+    lines = [line.split() for call in rec["ipvsadm_calls"] for line in [" ".join(call["argv"]), *call["stdin"]]]
+    quiesce = [words for words in lines if words[:1] == ["-e"] and f"{victim}:80" in words
+               and "-w" in words and words[words.index("-w") + 1] == "0"]
     assert quiesce, "the checker sets the stopped server's weight to 0"
 
 

@@ -139,11 +139,11 @@ ARP_KEYS = ("all.arp_ignore", "all.arp_announce", "lo.arp_ignore", "lo.arp_annou
 
 
 def step_realservers(g: Guest, b) -> dict:
+    prepared = b.prepare_realservers(node_names(g))
     nodes = {}
     for name in node_names(g):
-        prepare = b.prepare_realserver(name)
-        if prepare["rc"] != 0:
-            raise StepFailed(f"real-server preparation failed on {name}: {prepare['stderr'][-1000:]}")
+        if prepared[name]["rc"] != 0:
+            raise StepFailed(f"real-server preparation failed on {name}: {prepared[name]['stderr'][-1000:]}")
         sysctl = g.run(["sysctl", *(f"net.ipv4.conf.{k}" for k in ARP_KEYS)], name, check=True)
         arp = {}
         for line in sysctl["stdout"].splitlines():
@@ -153,7 +153,7 @@ def step_realservers(g: Guest, b) -> dict:
             "lo": g.run(["ip", "-4", "-o", "addr", "show", "dev", "lo"], name, check=True)["stdout"],
             "eth0": g.run(["ip", "-4", "-o", "addr", "show", "dev", "eth0"], name, check=True)["stdout"],
             "arp": arp,
-            "prepare": prepare,
+            "prepare": prepared[name],
         }
     return {"nodes": nodes}
 
@@ -169,17 +169,19 @@ def fetch(g: Guest, url: str, attempts: int = 50) -> dict:
 
 
 def step_httpd_start(g: Guest, b) -> dict:
-    starts, pages, monitors = {}, {}, {}
+    pages = {}
     for name in node_names(g):
         g.run(["mkdir", "-p", "/etc/cluster/httpd", "/var/run/cluster/httpd"], name, check=True)
         g.run(["tee", "/etc/cluster/httpd/httpd.conf"], name, stdin=httpd_conf(g, name), check=True)
-        starts[name] = b.agent(name, "start")
-        if starts[name]["rc"] != 0:
-            raise StepFailed(f"the agent did not start httpd on {name}: {starts[name]['stderr'][-1000:]}")
+    starts = b.agents(node_names(g), "start")
+    for name, start in starts.items():
+        if start["rc"] != 0:
+            raise StepFailed(f"the agent did not start httpd on {name}: {start['stderr'][-1000:]}")
     for name in node_names(g):
         pages[name] = fetch(g, f"http://{node_address(g, name)}/")["stdout"]
-        monitors[name] = b.agent(name, "monitor")["rc"]
-    return {"starts": {n: r["rc"] for n, r in starts.items()}, "pages": pages, "monitors": monitors,
+    monitors = b.agents(node_names(g), "monitor")
+    return {"starts": {n: r["rc"] for n, r in starts.items()}, "pages": pages,
+            "monitors": {n: r["rc"] for n, r in monitors.items()},
             "pids": {n: httpd_pids(g, n) for n in node_names(g)}}
 
 
@@ -199,8 +201,8 @@ def httpd_pids(g: Guest, name: str) -> list:
 
 
 def step_httpd_stop(g: Guest, b) -> dict:
-    stops = {name: b.agent(name, "stop")["rc"] for name in node_names(g)}
-    monitors = {name: b.agent(name, "monitor")["rc"] for name in node_names(g)}
+    stops = {name: r["rc"] for name, r in b.agents(node_names(g), "stop").items()}
+    monitors = {name: r["rc"] for name, r in b.agents(node_names(g), "monitor").items()}
     return {"stops": stops, "monitors": monitors, "left": {n: httpd_pids(g, n) for n in node_names(g)}}
 
 
@@ -254,7 +256,7 @@ def step_health(g: Guest, b) -> dict:
         stop = b.agent(victim, "stop")
         events["stopped"] = time.time()
         pids_after = {name: httpd_pids(g, name) for name in node_names(g)}
-        monitors = {name: b.agent(name, "monitor")["rc"] for name in node_names(g)}
+        monitors = {name: r["rc"] for name, r in b.agents(node_names(g), "monitor").items()}
         if not wait_for(lambda: weight_of_victim() in (0, None), 60):
             raise StepFailed(f"the health checker did not take {victim} out within 60 s")
         events["quiesced_seen"] = time.time()

@@ -95,6 +95,15 @@ class Guest:
             raise StepFailed(f"{' '.join(full)} exited {rc}: {err.strip()[-2000:]}")
         return result
 
+    def run_each(self, jobs: dict) -> dict:
+        """Run several commands at once (``{key: (argv, place, env)}``): per-node
+        actions are independent, and every process start is slow under emulation."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(jobs) or 1) as pool:
+            futures = {key: pool.submit(self.run, argv, place, env=env) for key, (argv, place, env) in jobs.items()}
+            return {key: future.result() for key, future in futures.items()}
+
     def spawn(self, argv, place="root", log=None, env=None) -> subprocess.Popen:
         full = self.where(place) + [str(a) for a in argv]
         out = open(log, "w") if log else subprocess.DEVNULL

@@ -27,10 +27,19 @@ class Backend:
         self.zigha = g.plan["zigha"]
         self.agent_path = str(HERE.parents[2] / "agents" / "httpd")
 
-    def prepare_realserver(self, name: str) -> dict:
-        return self.g.run([*self.zigha, "lvs", "prepare-realserver", self.g.plan["vip"]], name)
+    def prepare_realservers(self, names: list) -> dict:
+        argv = [*self.zigha, "lvs", "prepare-realserver", self.g.plan["vip"]]
+        return self.g.run_each({name: (argv, name, None) for name in names})
 
     def agent(self, name: str, action: str) -> dict:
+        return self.g.run([self.agent_path, action], name, env=self.agent_env(action), timeout=90)
+
+    def agents(self, names: list, action: str) -> dict:
+        """The same action on several nodes at once (each node's own agent call)."""
+        env = self.agent_env(action)
+        return self.g.run_each({name: ([self.agent_path, action], name, env) for name in names})
+
+    def agent_env(self, action: str) -> dict:
         env = {
             "OCF_ROOT": "/usr/lib/ocf",
             "OCF_RA_VERSION_MAJOR": "1",
@@ -47,7 +56,7 @@ class Backend:
         if action == "monitor":
             # depth 10: an HTTP request to every address httpd listens on (VIP and own)
             env.update(OCF_CHECK_LEVEL="10", OCF_RESKEY_CRM_meta_interval="10000")
-        return self.g.run([self.agent_path, action], name, env=env, timeout=90)
+        return env
 
     def apply(self, path: str) -> dict:
         result = self.g.run([*self.zigha, "lvs", "apply", "--json", path], "director", env=zigha_env(self.g))
