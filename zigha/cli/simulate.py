@@ -67,6 +67,8 @@ def register(subparsers: Any) -> None:
                         help="report every single-member failure from the resulting state")
     parser.add_argument("--all-pairs", action="store_true",
                         help="report every pair of members failing together")
+    parser.add_argument("--unfenced", action="store_true",
+                        help="in those reports, fencing never completes (no fence device)")
     add_json_flag(parser)
     parser.set_defaults(func=run, events=None)
 
@@ -101,9 +103,10 @@ def run(args: argparse.Namespace) -> int:
     sim = simulate(conf, status, events)
     reports = {}
     if args.all_single:
-        reports["all_single"] = all_single_failures(conf, status, events)
+        reports["all_single"] = all_single_failures(conf, status, events,
+                                                    fenced=not args.unfenced)
     if args.all_pairs:
-        reports["all_pairs"] = all_pair_failures(conf, status, events)
+        reports["all_pairs"] = all_pair_failures(conf, status, events, fenced=not args.unfenced)
     if args.json:
         data = sim.to_dict()
         data.update({key: report.to_dict() for key, report in reports.items()})

@@ -90,8 +90,9 @@ def render_report(report: Any) -> str:
             lines.append(f"  {name} stops: {owner_column(o.state, o.owner, o.last_owner)} "
                          f"{o.state}")
         for name in case.stuck:
-            lines.append(f"  {name} is not placed: its record stays 'started' on "
-                         f"{case.final[name].owner} (offline)")
+            why = "until fence_ack_manual" if not report.fenced else "not placed"
+            lines.append(f"  {name} stays recorded 'started' on {case.final[name].owner} "
+                         f"(offline): {why}")
         if not (case.moved or case.stopped or case.stuck):
             lines.append("  nothing moves")
         for node in case.overloaded:

@@ -106,3 +106,14 @@ def test_bad_input_is_one_line_and_exit_2(capsys, conf, tmp_path, args, words):
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and err.startswith("zigha: error: ")
     assert words in err
+
+
+def test_unfenced_reports_keep_services_on_the_dead_member(capsys, conf):
+    rc, out, _ = run(capsys, conf, "--all-single", "--unfenced", "--json")
+    cases = json.loads(out)["all_single"]["cases"]
+    assert rc == 0 and json.loads(out)["all_single"]["fenced"] is False
+    assert [c["stuck"] for c in cases] == [["service:http"], ["service:named"], ["service:mail"]]
+    assert all(c["moved"] == [] for c in cases)
+    rc, out, _ = run(capsys, conf, "--all-single", "--unfenced")
+    assert "service:http stays recorded 'started' on h1.zigsow.net (offline): until " \
+           "fence_ack_manual" in out
