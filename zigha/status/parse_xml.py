@@ -267,7 +267,7 @@ def parse_clustat_xml(text: str) -> ClusterStatus:
         raise ParseError("no <clustat> document in the output", tool=TOOL, excerpt=text[:200])
     from zigha.status.parse_text import is_shell_line
 
-    if 'groupmember-"' in text:
+    if text.find('groupmember-"', 0, 2000) >= 0:
         # RHEL 4 clustat (xml_quorum_state) printed `groupmember-"0"` when inquorate
         text = text.replace('groupmember-"', 'groupmember="')
 
@@ -276,7 +276,9 @@ def parse_clustat_xml(text: str) -> ClusterStatus:
     end = text.rfind("</clustat>")
     if end > start:
         end += len("</clustat>")
-        if all(is_shell_line(line) for line in text[end:].splitlines() if line.strip()):
+        after = text[end:]
+        if after.strip() and all(is_shell_line(line) for line in after.splitlines()
+                                 if line.strip()):
             text = text[:end] + "\n"  # a pasted transcript's next prompt or mail notice
     fast = _parse_fast(text[start:], notices)
     if fast is not None:
