@@ -262,12 +262,13 @@ def parse_clustat_text(text: str) -> ClusterStatus:
     for number, raw in enumerate(lines, 1):
         line = raw.rstrip()
         blank = not line.strip()
-        if not blank and (_SHELL_NOTICE.match(line.strip()) or (
-                seen_anything and mode not in ("members-dash", "services-dash")
-                and _NEXT_PROMPT.match(line.strip()))):
+        # cheap test first: prompts start with [ # $ % > or hold user@host
+        if not blank and (line.lstrip()[0] in "[#$%>Y" or "@" in line):
             if _SHELL_NOTICE.match(line.strip()):
                 continue
-            break  # a pasted transcript goes on with the next command
+            if seen_anything and mode not in ("members-dash", "services-dash") \
+                    and _NEXT_PROMPT.match(line.strip()):
+                break  # a pasted transcript goes on with the next command
         if mode in ("members-dash", "services-dash"):
             dash = (_RHEL4_DASH if layout == "rhel4" else _MEMBER_DASH) \
                 if mode == "members-dash" else _SERVICE_DASH
