@@ -245,3 +245,18 @@ def test_real_fence_ack_manual_against_a_fake_fenced():
     out = json.loads(done.stdout)
     assert out["output"].endswith("Done\n") and out["outcome"] == "unconfirmed"
     assert out["received"] == ["h1.zigsow.net\n"]
+
+
+def test_cli_watchdog_once_without_a_syslog_daemon_prints_no_traceback(tmp_path, zigha_cli):
+    """Test machines run no syslog daemon: the decision is still printed, with no traceback.
+    Only loopback is probed."""
+    config = tmp_path / "watchdog.conf"
+    config.write_text(
+        "[watchdog]\ninterval = 2\ngrace = 10\nmin_failures = 3\nprobe_timeout = 1\n"
+        f"state_dir = {tmp_path / 'state'}\nsyslog = {tmp_path / 'no-syslog-socket'}\n\n"
+        "[node n1.test]\naddress = 127.0.0.1\n")
+    done = zigha_cli("fence", "watchdog", "--config", str(config), "--once", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("n1.test: none: ")
+    assert "Traceback" not in done.stderr and "Logging error" not in done.stderr
+    assert not (tmp_path / "state").exists() or not any((tmp_path / "state").iterdir())

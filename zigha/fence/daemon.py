@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
+import sys
 import time
 from typing import Any, Callable
 
@@ -28,6 +30,14 @@ from zigha.fence.watchdog import ActionKind, Decision, ack_not_delivered, decide
 LOGGER = "zigha.fence.watchdog"
 
 
+class _SyslogHandler(logging.handlers.SysLogHandler):
+    """A syslog that goes away (daemon stopped) costs one stderr line per record, not a
+    traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"zigha-fence: syslog unreachable: {record.getMessage()}\n")
+
+
 def syslog_logger(address: str) -> logging.Logger:
     """A logger to syslog at ``address`` (a socket path, or host:port for UDP)."""
     log = logging.getLogger(LOGGER)
@@ -39,15 +49,20 @@ def syslog_logger(address: str) -> logging.Logger:
         host, port = address.rsplit(":", 1)
         target = (host, int(port))
     try:
-        handler: logging.Handler = logging.handlers.SysLogHandler(
+        if isinstance(target, str) and not os.path.exists(target):
+            # SysLogHandler would accept the path and print a traceback at every record
+            raise FileNotFoundError(target)
+        handler: logging.Handler = _SyslogHandler(
             address=target, facility=logging.handlers.SysLogHandler.LOG_DAEMON)
     except OSError:
         handler = logging.StreamHandler()
         log.addHandler(handler)
+        log.propagate = False  # the CLI's stderr handler would print each line twice
         log.warning("syslog at %s unreachable: logging to stderr", address)
         return log
     handler.setFormatter(logging.Formatter("zigha-fence[%(process)d]: %(message)s"))
     log.addHandler(handler)
+    log.propagate = True
     return log
 
 
