@@ -326,3 +326,42 @@ def test_cli_status_bad_capture_exits_2(reference, zigha_cli):
     done = zigha_cli("status", "--from", str(reference / "samples" / "cman_tool-status-01.txt"))
     assert done.returncode == 2
     assert done.stderr.startswith("zigha: error:")
+
+
+# ---- live reads: exit codes as rhcs-cli.md §1.4 says
+
+def test_quiet_quorum_check_by_exit_code(fake_runner):
+    from zigha.status import is_quorate
+
+    fake_runner.expect(["clustat", "-Q"], rc=0)
+    fake_runner.expect(["clustat", "-Q"], rc=1)
+    assert is_quorate(fake_runner) is True
+    assert is_quorate(fake_runner) is False
+
+
+def test_service_state_number_as_exit_status_is_not_an_error(fake_runner):
+    from zigha.status import service_status
+
+    disabled = S_XML.replace('state="112" state_str="started"', 'state="119" state_str="disabled"')
+    fake_runner.expect(["clustat", "-x", "-s", "service:httpd"], rc=119, stdout=disabled)
+    assert service_status("httpd", fake_runner).state.value == "disabled"
+
+
+def test_rgmanager_silent_exit_255_is_a_typed_error(fake_runner):
+    from zigha.status import RgmanagerUnavailableError, service_status
+
+    fake_runner.expect(["clustat", "-x", "-s", "service:httpd"], rc=255,
+                       stdout='<?xml version="1.0"?>\n<clustat version="4.1.1">\n</clustat>\n')
+    with pytest.raises(RgmanagerUnavailableError):
+        service_status("httpd", fake_runner)
+
+
+def test_rhel60_text_report_exit_255_without_services_is_read(reference, fake_runner):
+    from zigha.status import clustat
+
+    text = "".join(read(reference, "clustat-text-01.txt").splitlines(True)[:8]) \
+        .replace(", rgmanager", "") + "\n"
+    fake_runner.expect(["clustat"], rc=255, stdout=text)
+    status = clustat(fake_runner, xml=False)
+    assert status.quorate is True and status.services == ()
+    assert [m.name for m in status.members] == ["h1.zigsow.net", "h2.zigsow.net", "h3.zigsow.net"]
