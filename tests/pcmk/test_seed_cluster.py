@@ -15,10 +15,10 @@ import shutil
 import subprocess
 import time
 
-import pytest
-
 import labsite
+import pytest
 from labsite import HOME, NODES
+
 from zigha.conf import ClusterConf
 from zigha.simulate import simulate
 

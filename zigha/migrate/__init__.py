@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -43,7 +43,7 @@ class Migration:
     def report(self) -> tuple:
         return self.plan.report
 
-    def write(self, cib_path: str, pcs_script: Optional[str] = None) -> None:
+    def write(self, cib_path: str, pcs_script: str | None = None) -> None:
         """Write the CIB (and the script, executable) atomically: all or nothing."""
         outputs = [(cib_path, self.cib, 0o644)]
         if pcs_script:
@@ -67,7 +67,7 @@ class Migration:
             raise MigrationError(f"cannot write: {exc.strerror}", file=path) from exc
 
 
-def migrate(conf: Any, *, monitor_interval: Optional[int] = None) -> Migration:
+def migrate(conf: Any, *, monitor_interval: int | None = None) -> Migration:
     """Translate a ``zigha.conf.ClusterConf``.  ``monitor_interval`` (seconds) replaces
     the rgmanager status intervals on every monitor op (faster detection in tests)."""
     from zigha.migrate.build import build_plan
@@ -78,8 +78,8 @@ def migrate(conf: Any, *, monitor_interval: Optional[int] = None) -> Migration:
     return Migration(plan, render_cib(plan), render_pcs(plan))
 
 
-def migrate_file(path: str, cib_path: str, pcs_script: Optional[str] = None, *,
-                 monitor_interval: Optional[int] = None) -> Migration:
+def migrate_file(path: str, cib_path: str, pcs_script: str | None = None, *,
+                 monitor_interval: int | None = None) -> Migration:
     """Load cluster.conf at ``path``, translate it, write the outputs."""
     from zigha.conf import ClusterConf
 

@@ -26,12 +26,22 @@ resource levels: ../shared/reference/agents.md §1.3, §1.8):
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from zigha.migrate import resources as rtypes
 from zigha.migrate.model import (
-    INFINITY, Clone, Colocation, FencingLevel, Group, Location, NodeEntry, Op, Order, Plan,
-    Primitive, ReportItem,
+    INFINITY,
+    Clone,
+    Colocation,
+    FencingLevel,
+    Group,
+    Location,
+    NodeEntry,
+    Op,
+    Order,
+    Plan,
+    Primitive,
+    ReportItem,
 )
 
 SERVICE_LEVELS = {"lvm": 1, "fs": 2, "clusterfs": 3, "netfs": 4, "nfsexport": 5,
@@ -48,13 +58,13 @@ DEFAULT_STICKINESS = 1
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-def priority_score(priority: Optional[int]) -> int:
+def priority_score(priority: int | None) -> int:
     """Ordered member priority (1 best … 100) → location score; None counts as 0."""
     return 1000 * (101 - (priority or 0))
 
 
 class Builder:
-    def __init__(self, conf: Any, monitor_interval: Optional[int] = None) -> None:
+    def __init__(self, conf: Any, monitor_interval: int | None = None) -> None:
         self.conf = conf
         self.monitor_interval = monitor_interval
         self.report: list = []
@@ -217,7 +227,7 @@ class Builder:
         return stonith, levels
 
     # -- services --------------------------------------------------------------------
-    def service(self, svc: Any) -> Optional[Group]:
+    def service(self, svc: Any) -> Group | None:
         where = svc.path or f"/cluster/rm/{svc.kind}[@name='{svc.name}']"
         if svc.name is None:
             self.note(where, f"{svc.kind} without a name: skipped", "error")
@@ -436,5 +446,5 @@ class _Ctx:
         self.builder.note(self.where, reason, "info")
 
 
-def build_plan(conf: Any, monitor_interval: Optional[int] = None) -> Plan:
+def build_plan(conf: Any, monitor_interval: int | None = None) -> Plan:
     return Builder(conf, monitor_interval).build()

@@ -8,7 +8,7 @@ counterpart.  :mod:`zigha.migrate.cib` writes a plan as CIB XML and
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -51,7 +51,7 @@ class Op:
     name: str
     interval: int = 0
     timeout: int = 20
-    on_fail: Optional[str] = None
+    on_fail: str | None = None
 
 
 @attrs.frozen
@@ -61,7 +61,7 @@ class Primitive:
     id: str
     standard: str
     type: str
-    provider: Optional[str] = None
+    provider: str | None = None
     params: tuple = ()  # (name, value) pairs, in order
     meta: tuple = ()
     ops: tuple = ()
@@ -102,7 +102,7 @@ class Location:
     id: str
     rsc: str
     scores: tuple = ()
-    only_on: Optional[tuple] = None
+    only_on: tuple | None = None
     comment: str = ""
 
 
@@ -142,7 +142,7 @@ class NodeEntry:
 class Plan:
     """A whole Pacemaker configuration plus the report of what did not carry over."""
 
-    cluster_name: Optional[str]
+    cluster_name: str | None
     nodes: tuple = ()
     properties: tuple = ()  # crm_config (name, value)
     rsc_defaults: tuple = ()
@@ -155,7 +155,7 @@ class Plan:
     fencing_levels: tuple = ()
     report: tuple = ()
 
-    def group(self, name: str) -> Optional[Group]:
+    def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.id == name), None)
 
     def report_dicts(self) -> list:

@@ -34,7 +34,7 @@ DC.  ``other_flags`` keeps ``DC``, ``standby``, ``maintenance``, ``unclean``, ``
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from zigha.errors import CommandError, ParseError
 from zigha.status.model import ClusterStatus, Member, ServiceState, ServiceStatus
@@ -52,7 +52,7 @@ class CrmMonError(CommandError):
     exit_code = 3
 
 
-def _true(value: Optional[str]) -> bool:
+def _true(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1", "yes")
 
 
@@ -163,7 +163,7 @@ def _failures(root: Any) -> tuple:
     return tuple(notices)
 
 
-def parse_crm_mon_xml(text: str | bytes, cluster_name: Optional[str] = None) -> ClusterStatus:
+def parse_crm_mon_xml(text: str | bytes, cluster_name: str | None = None) -> ClusterStatus:
     """Parse ``crm_mon --output-as=xml`` (or ``--as-xml``) into a ClusterStatus.
 
     Raises ParseError (with the line) for anything that is not such a report.
@@ -195,8 +195,8 @@ def parse_crm_mon_xml(text: str | bytes, cluster_name: Optional[str] = None) -> 
                          notices=_failures(root))
 
 
-def crm_mon(runner=None, timeout: Optional[float] = None,
-            cluster_name: Optional[str] = None) -> ClusterStatus:
+def crm_mon(runner=None, timeout: float | None = None,
+            cluster_name: str | None = None) -> ClusterStatus:
     """Run ``crm_mon --output-as=xml`` here and parse it.
 
     Raises :class:`CrmMonError` when crm_mon cannot report (no cluster running here),
