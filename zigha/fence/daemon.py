@@ -42,8 +42,8 @@ def syslog_logger(address: str) -> logging.Logger:
     """A logger to syslog at ``address`` (a socket path, or host:port for UDP)."""
     log = logging.getLogger(LOGGER)
     log.setLevel(logging.INFO)
-    for handler in list(log.handlers):
-        log.removeHandler(handler)
+    for old in list(log.handlers):
+        log.removeHandler(old)
     target: Any = address
     if ":" in address and not address.startswith("/"):
         host, port = address.rsplit(":", 1)
