@@ -29,11 +29,11 @@ import re
 from typing import Any
 
 from zigha.migrate import resources as rtypes
+from zigha.migrate.fencing import fencing
 from zigha.migrate.model import (
     INFINITY,
     Clone,
     Colocation,
-    FencingLevel,
     Group,
     Location,
     NodeEntry,
@@ -49,11 +49,6 @@ SERVICE_LEVELS = {"lvm": 1, "fs": 2, "clusterfs": 3, "netfs": 4, "nfsexport": 5,
 FS_LEVELS = {"fs": 1, "clusterfs": 1, "nfsexport": 3}
 CHILD_LEVELS = {"service": SERVICE_LEVELS, "vm": SERVICE_LEVELS, "fs": FS_LEVELS,
                 "clusterfs": FS_LEVELS}
-#: fence instance attributes that name the victim's port on the device
-PORT_ATTRS = ("port", "plug", "nodename", "ipport")
-NOT_FENCE_AGENTS = {"fence_manual": "fence_manual needs an operator; Pacemaker has no counterpart",
-                    "fence_ack_manual": "fence_ack_manual is not a fence agent",
-                    "fence_pcmk": "fence_pcmk hands fencing to Pacemaker: configure the real devices there"}
 DEFAULT_STICKINESS = 1
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -96,7 +91,7 @@ class Builder:
         conf = self.conf
         nodes = self.nodes()
         self.global_notes()
-        stonith, levels = self.fencing()
+        stonith, levels = fencing(self)
         props = [("cluster-name", conf.name)] if conf.name else []
         if not stonith:
             props.append(("stonith-enabled", "false"))
@@ -167,64 +162,6 @@ class Builder:
                     if rm_el.find(tag) is not None:
                         self.note(f"/cluster/rm/{tag}", f"<{tag}> is not translated "
                                   "(rsc_defaults/alerts must be written by hand)")
-
-    # -- fencing ---------------------------------------------------------------------
-    def fencing(self) -> tuple:
-        devices = {}
-        for dev in self.conf.fence_devices:
-            where = f"/cluster/fencedevices/fencedevice[@name='{dev.name}']"
-            if not dev.agent:
-                self.note(where, "fence device without agent: skipped", "error")
-                continue
-            if dev.agent in NOT_FENCE_AGENTS:
-                self.note(where, NOT_FENCE_AGENTS[dev.agent] + ": skipped", "error")
-                continue
-            devices[dev.name] = {"dev": dev, "id": self.new_id(dev.name), "hosts": [],
-                                 "map": [], "unfence": False}
-        levels = []
-        for node in self.conf.nodes:
-            where = f"/cluster/clusternodes/clusternode[@name='{node.name}']"
-            index = 0
-            for method in node.fence_methods:
-                used = []
-                for inst in method.devices:
-                    entry = devices.get(inst.device)
-                    if entry is None:
-                        continue
-                    extra = dict(inst.attrs)
-                    port = next((extra.pop(k) for k in PORT_ATTRS if k in extra), None)
-                    if node.name not in entry["hosts"]:
-                        entry["hosts"].append(node.name)
-                    if port is not None:
-                        entry["map"].append(f"{node.name}:{port}")
-                    extra.pop("action", None) if extra.get("action") in ("off", "reboot") else None
-                    if extra:
-                        self.note(f"{where}/fence/method[@name='{method.name}']",
-                                  f"per-node attributes {sorted(extra)} of device {inst.device} "
-                                  "have no place in one stonith resource: not translated")
-                    used.append(entry["id"])
-                if used:
-                    index += 1
-                    levels.append(FencingLevel(self.new_id(f"fl-{node.name}-{index}"),
-                                               node.name, index, tuple(used)))
-            for inst in node.unfence:
-                if inst.device in devices:
-                    devices[inst.device]["unfence"] = True
-        stonith = []
-        for entry in devices.values():
-            dev = entry["dev"]
-            params = [(k, v) for k, v in dev.attrs.items() if k not in ("name", "agent")]
-            if entry["map"]:
-                params.append(("pcmk_host_map", ";".join(entry["map"])))
-            elif entry["hosts"]:
-                params.append(("pcmk_host_list", " ".join(entry["hosts"])))
-            meta = (("provides", "unfencing"),) if entry["unfence"] else ()
-            stonith.append(Primitive(entry["id"], "stonith", dev.agent, params=tuple(params),
-                                     meta=meta, ops=(Op("monitor", 60, 20),),
-                                     source=f"/cluster/fencedevices/fencedevice[@name='{dev.name}']"))
-        if len(levels) == len(self.conf.nodes) and all(lv.index == 1 for lv in levels):
-            levels = []  # one method per node: the topology adds nothing
-        return stonith, levels
 
     # -- services --------------------------------------------------------------------
     def service(self, svc: Any) -> Group | None:

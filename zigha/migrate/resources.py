@@ -171,7 +171,7 @@ def zigha_agent(rtype: str) -> Callable:
     return translate
 
 
-def same_name(ocf_type: str, primary: str) -> Callable:
+def same_name(ocf_type: str) -> Callable:
     """Types whose heartbeat agent has the same parameters (SAPInstance, SAPDatabase)."""
     def translate(attrs: Attrs, ctx) -> tuple:
         params = [(k, attrs.take(k)) for k in list(attrs) if not k.startswith("__")]
@@ -184,8 +184,8 @@ TRANSLATORS = {
     "ip": ip, "fs": fs, "clusterfs": fs, "netfs": netfs, "nfsclient": nfsclient,
     "script": script, "apache": apache, "named": named, "mysql": mysql,
     "postgres-8": postgres, "lvm": lvm,
-    "SAPInstance": same_name("SAPInstance", "InstanceName"),
-    "SAPDatabase": same_name("SAPDatabase", "SID"),
+    "SAPInstance": same_name("SAPInstance"),
+    "SAPDatabase": same_name("SAPDatabase"),
     **{t: zigha_agent(t) for t in ZIGHA_TYPES},
 }
 
