@@ -49,8 +49,6 @@ def fencing(builder) -> tuple:
                     entry["hosts"].append(node.name)
                 if port is not None:
                     entry["map"].append(f"{node.name}:{port}")
-                if extra.get("action") in ("off", "reboot"):
-                    del extra["action"]  # Pacemaker's pcmk_reboot_action covers the usual values
                 if extra:
                     builder.note(f"{where}/fence/method[@name='{method.name}']",
                               f"per-node attributes {sorted(extra)} of device {inst.device} "
