@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -23,7 +23,7 @@ GUEST = Path(__file__).resolve().parent / "guest"
 #: Debian's interpreter starts about twice as fast as pyenv's under emulation
 GUEST_PYTHON = "/usr/bin/python3"
 #: hard limit for one guest run (qemu is killed after it)
-BOOT_TIMEOUT = int(os.environ.get("ZIGHA_KERNEL_TIMEOUT", "480"))
+BOOT_TIMEOUT = int(os.environ.get("ZIGHA_KERNEL_TIMEOUT", "600"))
 TAIL = 60
 #: every boot of this session, for the terminal summary: (scenario, Boot)
 BOOTS: list = []
@@ -32,7 +32,7 @@ BOOTS: list = []
 class Boot:
     """One guest run: its exit status, output, timings and the results it wrote."""
 
-    def __init__(self, workdir: Path, rc: Optional[int], stdout: str, stderr: str) -> None:
+    def __init__(self, workdir: Path, rc: int | None, stdout: str, stderr: str) -> None:
         self.workdir = workdir
         self.rc = rc
         self.stdout = stdout
@@ -41,7 +41,7 @@ class Boot:
         self.boot_seconds = float(timing.group(1)) if timing else None
         self.total_seconds = float(timing.group(2)) if timing else None
         results = workdir / "results.json"
-        self.results: Optional[dict] = json.loads(results.read_text()) if results.exists() else None
+        self.results: dict | None = json.loads(results.read_text()) if results.exists() else None
 
     def failure(self, what: str) -> str:
         return (
@@ -87,7 +87,7 @@ def run_in_kernel_script(shared: Path) -> Path:
 
 
 def boot(shared: Path, workdir: Path, plan: dict, timeout: int = BOOT_TIMEOUT,
-         script: Optional[Path] = None) -> Boot:
+         script: Path | None = None) -> Boot:
     """Boot the guest once and run ``guest/scenario.py`` on ``plan`` inside it."""
     stand_in = script is not None
     script = script or run_in_kernel_script(shared)

@@ -52,7 +52,7 @@ def main(argv: list) -> int:
     with open(out_path, "a", encoding="utf-8") as out:
         while (sent < count) if count is not None else not os.path.exists(until):
             sent += 1
-            out.write(json.dumps(fetch(parts.hostname, parts.port or 80, parts.path or "/", 2.0)) + "\n")
+            out.write(json.dumps(fetch(parts.hostname, parts.port or 80, parts.path or "/", 5.0)) + "\n")
             out.flush()
             time.sleep(pause)
     return 0
