@@ -116,7 +116,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     "findings": [f.to_dict() for f in findings]})
     else:
         for finding in findings:
-            print(finding.format(args.file))
+            print(finding.format(args.file, with_path=args.paths))
     return EXIT_FAILED if has_errors else EXIT_OK
 
 
@@ -240,6 +240,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", nargs="?", default="/etc/cluster/cluster.conf")
     p.add_argument("--schema", metavar="RNG", help="RelaxNG schema (default: the system's, "
                    "else the bundled RHEL 6 one)")
+    p.add_argument("--paths", action="store_true",
+                   help="append the element path of each finding as [/cluster/...]")
     add_json_flag(p)
     p.set_defaults(func=cmd_validate)
 

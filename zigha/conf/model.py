@@ -49,11 +49,14 @@ class Finding(_Dict):
     def is_error(self) -> bool:
         return self.severity == "error"
 
-    def format(self, file: str = "") -> str:
-        """``FILE:LINE: error|warning: message`` (the ``zigha conf validate`` line)."""
+    def format(self, file: str = "", with_path: bool = False) -> str:
+        """``FILE:LINE: error|warning: message`` (the ``zigha conf validate`` line).
+
+        ``with_path`` appends the element path as `` [/cluster/...]``.
+        """
         where = f"{file}:{self.line if self.line is not None else 0}"
         text = f"{where}: {self.severity}: {self.message}"
-        if self.path:
+        if with_path and self.path:
             text += f" [{self.path}]"
         return text
 

@@ -135,8 +135,9 @@ def test_semantic_only_run_needs_no_schema():
 
 def test_finding_format_and_dict():
     f = Finding("error", "duplicate-nodeid", "nodeid 1 is used more than once", "/cluster/clusternodes", 4)
-    assert f.format("cluster.conf") == ("cluster.conf:4: error: nodeid 1 is used more than once "
-                                        "[/cluster/clusternodes]")
+    assert f.format("cluster.conf") == "cluster.conf:4: error: nodeid 1 is used more than once"
+    assert f.format("cluster.conf", with_path=True) == (
+        "cluster.conf:4: error: nodeid 1 is used more than once [/cluster/clusternodes]")
     assert f.to_dict() == {"severity": "error", "code": "duplicate-nodeid",
                            "message": "nodeid 1 is used more than once", "path": "/cluster/clusternodes",
                            "line": 4}
