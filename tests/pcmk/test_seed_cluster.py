@@ -11,8 +11,8 @@ file order on one cluster.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
+import sys
 import time
 
 import labsite
@@ -69,14 +69,14 @@ def test_migrated_seed_places_each_service_on_its_home_node(lab, examples):
 
 
 def test_zigha_status_reads_the_pacemaker_cluster(lab):
-    zigha = shutil.which("zigha")
-    result = lab.node_exec(NODES[0], zigha, "status", "--pacemaker", "--json", timeout=60)
+    zigha = (sys.executable, "-m", "zigha.cli.main")
+    result = lab.node_exec(NODES[0], *zigha, "status", "--pacemaker", "--json", timeout=60)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["quorate"] is True
     assert {s["name"]: s["owner"] for s in data["services"]} == {
         f"service:{k}": v for k, v in HOME.items()}
-    query = lab.node_exec(NODES[1], zigha, "status", "--pacemaker", "query", "service", "mail",
+    query = lab.node_exec(NODES[1], *zigha, "status", "--pacemaker", "query", "service", "mail",
                           "--owner", NODES[2], timeout=60)
     assert query.returncode == 0, query.stderr
 

@@ -170,10 +170,11 @@ class Builder:
             self.note(where, f"{svc.kind} without a name: skipped", "error")
             return None
         group_id = svc.name
-        if _ID_BAD.search(group_id) or not (group_id[0].isalpha() or group_id[0] == "_"):
-            group_id = self.new_id(svc.name)
-            self.note(where, f"name {svc.name!r} is not a valid CIB id: group id {group_id}",
-                      "error")
+        if (not group_id or _ID_BAD.search(group_id) or group_id in self.ids
+                or not (group_id[0].isalpha() or group_id[0] == "_")):
+            group_id = self.new_id(svc.name or svc.kind)
+            self.note(where, f"name {svc.name!r} is not a valid or free CIB id: group id "
+                      f"{group_id}", "error")
         else:
             self.ids.add(group_id)
         recovery_meta, on_fail = self.recovery(svc, where)

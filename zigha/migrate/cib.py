@@ -3,7 +3,16 @@ accepts it as it is; ``cibadmin --replace --scope configuration`` loads it)."""
 
 from __future__ import annotations
 
+import re
+
 from zigha.migrate.model import Plan, Primitive, score_text
+
+_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _id(*parts: str) -> str:
+    """An XML id from parts that may hold node names (any character)."""
+    return _ID_BAD.sub("_", "-".join(parts))
 
 #: the oldest schema with everything written here; Pacemaker 2.0+ reads it
 VALIDATE_WITH = "pacemaker-3.0"
@@ -70,14 +79,14 @@ def render_cib(plan: Plan) -> str:
         if loc.comment:
             element.append(etree.Comment(f" {loc.comment} "))
         for node, score in loc.scores:
-            rule = etree.SubElement(element, "rule", id=f"{loc.id}-{node}", score=score_text(score))
-            etree.SubElement(rule, "expression", id=f"{loc.id}-{node}-expr", attribute="#uname",
+            rule = etree.SubElement(element, "rule", id=_id(loc.id, node), score=score_text(score))
+            etree.SubElement(rule, "expression", id=_id(loc.id, node, "expr"), attribute="#uname",
                              operation="eq", value=node)
         if loc.only_on is not None:
             rule = etree.SubElement(element, "rule", {"id": f"{loc.id}-restricted",
                                                       "score": "-INFINITY", "boolean-op": "and"})
             for node in loc.only_on:
-                etree.SubElement(rule, "expression", id=f"{loc.id}-restricted-{node}",
+                etree.SubElement(rule, "expression", id=_id(loc.id, "restricted", node),
                                  attribute="#uname", operation="ne", value=node)
     for order in plan.orders:
         element = etree.SubElement(constraints, "rsc_order", id=order.id, first=order.first,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 
 import pytest
 from lxml import etree
@@ -13,6 +14,7 @@ from zigha.conf import ClusterConf
 from zigha.migrate import migrate
 from zigha.migrate.build import priority_score
 
+ZIGHA = [sys.executable, "-m", "zigha.cli.main"]
 CRM_VERIFY = "/usr/sbin/crm_verify"
 
 
@@ -185,7 +187,7 @@ def test_zigha_agents_map_to_ocf_zigha(examples):
 
 def test_cli_json_and_files(examples, tmp_path):
     cib, script = tmp_path / "out.xml", tmp_path / "out.sh"
-    run = subprocess.run(["zigha", "migrate", "pacemaker", str(examples / "zigsow" / "cluster.conf"),
+    run = subprocess.run([*ZIGHA, "migrate", "pacemaker", str(examples / "zigsow" / "cluster.conf"),
                           "--cib", str(cib), "--pcs-script", str(script), "--json"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
@@ -200,7 +202,7 @@ def test_cli_bad_input_writes_nothing(tmp_path):
     bad = tmp_path / "bad.conf"
     bad.write_text("<cluster><clusternodes>")
     out = tmp_path / "out.xml"
-    run = subprocess.run(["zigha", "migrate", "pacemaker", str(bad), "--cib", str(out)],
+    run = subprocess.run([*ZIGHA, "migrate", "pacemaker", str(bad), "--cib", str(out)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and run.stderr.startswith("zigha: error:")
     assert not out.exists()
@@ -212,3 +214,22 @@ def test_monitor_interval_override(examples, interval):
                    monitor_interval=interval).plan
     assert {op.interval for g in plan.groups for p in g.primitives for op in p.ops
             if op.name == "monitor"} == {interval}
+
+
+def test_names_that_are_not_cib_ids_or_repeat_still_verify(tmp_path):
+    conf = ClusterConf.from_string(
+        '<cluster name="t" config_version="1"><clusternodes>'
+        '<clusternode name="n 1:x" nodeid="1"/><clusternode name="2node" nodeid="2"/>'
+        '</clusternodes><rm><failoverdomains><failoverdomain name="d" ordered="1" restricted="1">'
+        '<failoverdomainnode name="n 1:x" priority="1"/><failoverdomainnode name="2node" priority="2"/>'
+        '</failoverdomain></failoverdomains>'
+        '<service name="a" domain="d"><ip address="10.0.0.1"/></service>'
+        '<service name="a"><ip address="10.0.0.2"/></service>'
+        '<service name="9x"><script file="/etc/init.d/foo" name="foo"/></service></rm></cluster>')
+    result = migrate(conf)
+    assert [g.id for g in result.plan.groups] == ["a", "a-2", "r-9x"]
+    renamed = [i for i in result.report if "not a valid or free CIB id" in i.reason]
+    assert [i.severity for i in renamed] == ["error", "error"]
+    out = tmp_path / "cib.xml"
+    out.write_text(result.cib)
+    assert crm_verify(out).returncode == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from zigha.errors import ParseError
 from zigha.pcmk import CrmMonError, crm_mon, parse_crm_mon_xml
 from zigha.status import ServiceState
 
+ZIGHA = [sys.executable, "-m", "zigha.cli.main"]
 CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pcmk"
 
 
@@ -89,12 +91,12 @@ def test_live_read_through_the_runner(fake_runner):
 
 def test_cli_status_reads_a_crm_mon_capture(tmp_path):
     path = CAPTURES / "crm_mon-h1-down.xml"
-    run = subprocess.run(["zigha", "status", "--from", str(path), "--json"], capture_output=True,
+    run = subprocess.run([*ZIGHA, "status", "--from", str(path), "--json"], capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert {s["name"]: s["owner"] for s in data["services"]}["service:http"] == "h2.zigsow.net"
-    query = subprocess.run(["zigha", "status", "--pacemaker", "--from", str(path), "query",
+    query = subprocess.run([*ZIGHA, "status", "--pacemaker", "--from", str(path), "query",
                             "member", "h1.zigsow.net"], timeout=60)
     assert query.returncode == 1
 
