@@ -1,12 +1,15 @@
-"""Helpers every subcommand shares: output as text or JSON, tables, exit codes, progress."""
+"""Helpers every subcommand shares: output as text or JSON, tables, exit codes, progress,
+one-line errors and the help layout."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import sys
-from typing import Any, Callable, Iterable, Optional, Sequence
+import textwrap
+from typing import Any, Callable, Iterable, NoReturn, Optional, Sequence
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -40,14 +43,25 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
+def error_line(exc: Any) -> str:
+    """The text of ``zigha: error: ...`` for an exception (or a message): always one line."""
+    if isinstance(exc, OSError) and exc.filename:
+        text = f"{exc.filename}: {exc.strerror or exc}"
+    elif isinstance(exc, KeyError) and len(exc.args) == 1:
+        text = str(exc.args[0])  # str(KeyError) adds quotes around the message
+    else:
+        text = str(exc)
+    if not text and isinstance(exc, BaseException):
+        text = type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "; ".join(lines)
+
+
 def print_error(exc: Any, as_json: bool = False) -> None:
     if as_json and hasattr(exc, "to_dict"):
         print(json.dumps(exc.to_dict(), sort_keys=True), file=sys.stderr)
         return
-    text = str(exc) if not isinstance(exc, OSError) or not exc.filename else (
-        f"{exc.filename}: {exc.strerror or exc}"
-    )
-    print(f"zigha: error: {text}", file=sys.stderr)
+    print(f"zigha: error: {error_line(exc)}", file=sys.stderr)
 
 
 def add_json_flag(parser: Any) -> None:
@@ -88,27 +102,58 @@ def emit(args: Any, data: Any, render_text: Callable[[Any], str]) -> None:
 
 
 def terminal_width(default: int = 80) -> int:
+    """Columns of the terminal; ``COLUMNS`` in the environment wins (as for ls and argparse),
+    and output that is not a terminal is laid out for ``default`` columns."""
     return shutil.get_terminal_size((default, 24)).columns
 
 
+MIN_CELL = 4  # a cut cell keeps at least this many characters (3 and the "…")
+
+
+def _fit(widths: list, headers: Sequence[str], limit: int, all_columns: bool = True) -> list:
+    """Narrow the columns until a row fits ``limit``: the last column first (down to its
+    header), then (``all_columns``) always the widest column, one character at a time."""
+    widths = list(widths)
+    gaps = 2 * (len(widths) - 1)
+    excess = sum(widths) + gaps - limit
+    if excess <= 0:
+        return widths
+    floor_last = max(len(headers[-1]), MIN_CELL)
+    cut = min(excess, max(widths[-1] - floor_last, 0))
+    widths[-1] -= cut
+    excess -= cut
+    floors = [max(min(len(h), w), MIN_CELL) for h, w in zip(headers, widths)]
+    while excess > 0 and all_columns:
+        candidates = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not candidates:
+            break  # as narrow as the headers allow: wider than the terminal, but readable
+        widest = max(candidates, key=lambda i: (widths[i], i))
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], width: Optional[int] = None) -> str:
-    """A plain text table; the last column is cut to fit the terminal width."""
+    """A plain text table sized to ``width`` (default: the terminal): when it is too wide the
+    last column is cut first, then the widest ones; a cut cell ends with "…".
+
+    Without ``width``, only the last column is cut unless someone looks at it: stdout is a
+    terminal or ``COLUMNS`` is set.  Piped output keeps names and addresses whole for grep.
+    """
     rows = [["" if c is None else str(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
-    limit = width or terminal_width()
-    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    if fixed + widths[-1] > limit:
-        widths[-1] = max(len(headers[-1]), limit - fixed)
+    looked_at = "COLUMNS" in os.environ or (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+    widths = _fit(widths, headers, width or terminal_width(), all_columns=bool(width) or looked_at)
+
+    def cut(cell: str, w: int) -> str:
+        return cell if len(cell) <= w else cell[: max(w - 1, 0)] + "…"
 
     def line(cells: Sequence[str]) -> str:
-        parts = [c.ljust(w) for c, w in zip(cells[:-1], widths[:-1])]
-        last = cells[-1]
-        if len(last) > widths[-1]:
-            last = last[: max(widths[-1] - 1, 0)] + "…"
-        return "  ".join(parts + [last]).rstrip()
+        parts = [cut(c, w).ljust(w) for c, w in zip(cells, widths)]
+        return "  ".join(parts).rstrip()
 
     out = [line(list(headers)), line(["-" * w for w in widths])]
     out.extend(line(r) for r in rows)
@@ -138,3 +183,28 @@ class Progress:
         if self.enabled and self.tty and self._last:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Wraps long prose lines to the terminal, keeps indented lines (tables of exit codes,
+    event grammars, examples) exactly as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for raw in text.splitlines():
+            if raw[:1].isspace() or len(indent + raw) <= width or not raw.strip():
+                out.append(indent + raw)
+            else:
+                out.append(textwrap.fill(raw, width, initial_indent=indent,
+                                         subsequent_indent=indent))
+        return "\n".join(out)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with zigha's error style: one line, ``zigha: error: ...``, exit 2."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        where = self.prog.partition(" ")[2]
+        prefix = f"{where}: " if where else ""
+        self.exit(EXIT_BAD_INPUT, f"zigha: error: {prefix}{message} "
+                                  f"(see '{self.prog} --help')\n")

@@ -11,8 +11,12 @@ Exit codes (every subcommand):
 4     timeout: the outcome is unknown (check the state again)
 ====  ==========================================================================
 
-Errors are printed as one line, ``zigha: error: ...``; ``--debug`` shows the traceback
-and the argv of every command run.
+Errors are printed as one line, ``zigha: error: ...`` (usage errors too); ``--debug``
+(anywhere on the command line) shows the traceback and the argv of every command run.
+
+Every parser in the tree gets the same help layout and, unless its area documents its own,
+the exit-code table above; ``zigha help``, ``zigha manpage`` and ``zigha completion`` are
+generated from this same tree (zigha/cli/manpage.py, zigha/cli/completion.py).
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ import pkgutil
 import sys
 from typing import Optional, Sequence
 
-from zigha.cli.common import EXIT_CODES_HELP, exit_code_for, print_error
+from zigha.cli.common import (
+    EXIT_CODES_HELP,
+    ArgumentParser,
+    HelpFormatter,
+    exit_code_for,
+    print_error,
+)
 
 PROG = "zigha"
 
@@ -43,13 +53,16 @@ def _area_modules() -> list:
     return modules
 
 
+DESCRIPTION = ("Run a Red Hat Cluster Suite (cman + rgmanager) cluster and an LVS "
+               "director from the command line.")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog=PROG,
-        description="Run a Red Hat Cluster Suite (cman + rgmanager) cluster and an LVS "
-        "director from the command line.",
+        description=DESCRIPTION,
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and every command run")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -57,7 +70,44 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in _area_modules():
         module.register(sub)
+    for _, child in walk(parser):
+        _uniform(child)
     return parser
+
+
+def walk(parser: argparse.ArgumentParser, path: tuple = ()):
+    """Every parser below ``parser`` (itself excluded), depth first, with its command path:
+    ``(("conf",), conf_parser), (("conf", "show"), show_parser), ...``.  Aliases are skipped."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            seen: set = set()
+            for name, child in action.choices.items():
+                if id(child) in seen:
+                    continue
+                seen.add(id(child))
+                yield path + (name,), child
+                yield from walk(child, path + (name,))
+
+
+def subcommand_help(parser: argparse.ArgumentParser) -> dict:
+    """``{name: one-line help}`` of the subcommands directly below ``parser``."""
+    helps: dict = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                helps[choice.dest] = choice.help or ""
+    return helps
+
+
+def _uniform(parser: argparse.ArgumentParser) -> None:
+    """Same help layout, exit codes and --debug on every subcommand."""
+    parser.formatter_class = HelpFormatter
+    if "exit codes" not in (parser.epilog or ""):
+        parser.epilog = f"{parser.epilog}\n\n{EXIT_CODES_HELP}" if parser.epilog else EXIT_CODES_HELP
+    if "--debug" not in parser._option_string_actions:
+        # SUPPRESS: given after the subcommand it sets True, absent it leaves the top default
+        parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                            help="show tracebacks and every command run")
 
 
 def _version() -> str:
@@ -89,6 +139,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except SystemExit:
+        raise
     except Exception as exc:  # one clear line unless --debug
         if args.debug:
             raise
