@@ -193,4 +193,21 @@ def test_migrated_seed_itself_places_like_the_simulator(lab, examples, tmp_path)
                 settled_placement(lab, expected, " then ".join(events))
             except labsite.LabError:
                 differences.append((events, expected, lab.placement()))
+    # two nodes lost at once: the survivor is inquorate and stops everything (cman's and
+    # corosync's votequorum arithmetic agree; Pacemaker's no-quorum-policy=stop)
+    lost = NODES[1:]
+    for victim in lost:
+        lab.sh("kill", victim)
+    expected = outcome(seed, [f"fail {','.join(lost)}"])
+    assert set(expected.values()) == {"stopped"}
+    lab.wait_for(lambda: lab.status(NODES[0]).quorate is False, "h1 to lose quorum", timeout=60)
+    try:
+        lab.wait_for(lambda: (lambda p: p if p == expected else None)(lab.placement(NODES[0])),
+                     "every service stopped", timeout=60)
+    except labsite.LabError:
+        differences.append((["fail " + ",".join(lost)], expected, lab.placement(NODES[0])))
+    for victim in lost:
+        lab.sh("start", victim)
+    back = outcome(seed, [f"fail {','.join(lost)}", *(f"join {v}" for v in lost)])
+    assert settled_placement(lab, back, "both back") == back == HOME
     assert differences == []
