@@ -73,7 +73,7 @@ def render_pcs(plan: Plan) -> str:
                      f'{_q(order.then)} kind={order.kind}')
     for col in plan.colocations:
         lines.append(f'pcs -f "$CIB" constraint colocation add {_q(col.rsc)} with '
-                     f'{_q(col.with_rsc)} {score_text(col.score)}')
+                     f'{_q(col.with_rsc)} score={score_text(col.score)}')
     for level in plan.fencing_levels:
         lines.append(f'pcs -f "$CIB" stonith level add {level.index} {_q(level.target)} '
                      + _q(",".join(level.devices)))
