@@ -202,6 +202,11 @@ def test_error_strings_map_to_typed_errors(fake_runner, reference):
                        "Are you sure that IP Virtual Server is built in the kernel or as module?\n")
     with pytest.raises(ipvsadm.IpvsPermissionError):
         ipvsadm.list_table(fake_runner)
+    fake_runner.expect(["ipvsadm", "-L", "-n"], rc=2,
+                       stderr="Can not initialize ipvs: No space left on device\n"
+                       "Are you sure that IP Virtual Server is built in the kernel or as module?\n")
+    with pytest.raises(ipvsadm.IpvsNotAvailableError, match="No space left on device"):
+        ipvsadm.list_table(fake_runner)
 
 
 def load_desired_service():

@@ -106,8 +106,10 @@ class IpvsadmUsageError(IpvsadmError):
 
 #: message fragment -> error class; first match wins (lvs.md §6)
 MESSAGES: Sequence[tuple[str, type[IpvsadmError]]] = (
-    ("Can't initialize ipvs: Permission denied", IpvsPermissionError),
-    ("Can't initialize ipvs", IpvsNotAvailableError),
+    # "Can't initialize ipvs" in 1.2x-1.31; a "Can not initialize ipvs: ..." spelling is
+    # also seen in captures, so match the common tail
+    ("initialize ipvs: Permission denied", IpvsPermissionError),
+    ("initialize ipvs", IpvsNotAvailableError),
     ("Permission denied (you must be root)", IpvsPermissionError),
     ("Protocol not available", IpvsNotAvailableError),
     ("Service already exists", ServiceExistsError),
