@@ -3,14 +3,14 @@
     zigha agents install [--prefix P] [--rgmanager-dir D] [--ocf-dir D] [--schema PATH | --no-schema]
     zigha agents uninstall [--prefix P] ...
     zigha agents list [--json]
-    zigha agents metadata NAME
+    zigha agents metadata NAME [--json]
 
 The work is done by :mod:`zigha.ocf.install`.
 """
 
 from __future__ import annotations
 
-from zigha.cli.common import EXIT_OK, add_json_flag, emit, table
+from zigha.cli.common import EXIT_OK, add_json_flag, emit, print_json, table
 
 ORDER = 40
 
@@ -54,6 +54,8 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("metadata", help="print an agent's metadata XML")
     p.add_argument("name", help="httpd, named, postfix (or zigha-httpd, ...)")
+    p.add_argument("--json", action="store_true",
+                   help="print the parameters and actions as JSON instead of the XML")
     p.set_defaults(func=cmd_metadata)
 
 
@@ -112,5 +114,16 @@ def cmd_metadata(args) -> int:
     short = args.name[len("zigha-"):] if args.name.startswith("zigha-") else args.name
     if short not in AGENTS:
         raise ValueError(f"unknown agent {args.name!r} (known: {', '.join(AGENTS)})")
-    print(load(short)().metadata(), end="")
+    agent = load(short)()
+    if args.json:
+        print_json({
+            "type": agent.type_name, "pacemaker": f"ocf:zigha:{agent.provider_name}",
+            "shortdesc": agent.shortdesc,
+            "parameters": [{slot: getattr(p, slot) for slot in type(p).__slots__}
+                           for p in agent.parameters],
+            "actions": [{slot: getattr(a, slot) for slot in type(a).__slots__}
+                        for a in agent.actions],
+            "metadata": agent.metadata()})
+        return EXIT_OK
+    print(agent.metadata(), end="")
     return EXIT_OK

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """Entry point of the ``zigha`` command.
 
 Exit codes (every subcommand):
@@ -110,6 +111,18 @@ def _uniform(parser: argparse.ArgumentParser) -> None:
                             help="show tracebacks and every command run")
 
 
+def _command_parser(parser: argparse.ArgumentParser, argv: list) -> argparse.ArgumentParser:
+    """The parser of the deepest command named in ``argv`` (for errors that argparse
+    reports from the top: unrecognized arguments belong to the subcommand)."""
+    current = parser
+    for word in argv:
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction) and word in action.choices:
+                current = action.choices[word]
+                break
+    return current
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -127,7 +140,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         argcomplete.autocomplete(parser)
     except ImportError:
         pass
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _command_parser(parser, sys.argv[1:] if argv is None else list(argv)).error(
+            f"unrecognized arguments: {' '.join(extras)}")
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="zigha: %(levelname)s: %(message)s",

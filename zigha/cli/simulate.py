@@ -77,13 +77,20 @@ def _status(args: argparse.Namespace) -> Any:
     if not args.status and not args.live:
         return None
     from zigha import status as st
+    from zigha.errors import ZighaError
 
     if args.live:
         return st.clustat()
     if args.status == "-":
         return st.parse_clustat(sys.stdin.read())
     with open(args.status, encoding="utf-8", errors="replace") as handle:
-        return st.parse_clustat(handle.read())
+        text = handle.read()
+    try:
+        return st.parse_clustat(text)
+    except ZighaError as exc:
+        if exc.file is None:
+            exc.file = args.status  # say which capture it was
+        raise
 
 
 def run(args: argparse.Namespace) -> int:
