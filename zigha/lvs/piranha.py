@@ -216,13 +216,22 @@ class LvsCf:
                 "failovers": [attrs.asdict(f) for f in self.failovers]}
 
 
+TRAILING_COMMENT = re.compile(r"\s+#.*$")
+
+
 def _value(raw: str) -> str:
+    """A value as nanny reads it: quoted (escapes decoded) or bare; a ``# comment``
+    after it (seen in hand-edited files) is dropped, a ``#`` inside quotes is kept."""
     raw = raw.strip()
     if raw.startswith('"'):
-        if len(raw) < 2 or not raw.endswith('"'):
+        end = 1
+        while end < len(raw) and raw[end] != '"':
+            end += 2 if raw[end] == "\\" else 1
+        rest = raw[end + 1:].strip()
+        if end >= len(raw) or (rest and not rest.startswith("#")):
             raise ValueError("unterminated quoted value")
-        return _decode(raw[1:-1])
-    return raw
+        return _decode(raw[1:end])
+    return TRAILING_COMMENT.sub("", raw)
 
 
 def _virtual(name: str, opts: dict, servers: list) -> PiranhaVirtual:

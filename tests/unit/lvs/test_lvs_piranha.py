@@ -116,3 +116,27 @@ def test_broken_files_name_the_line(text, line):
     with pytest.raises(ParseError) as info:
         parse_lvs_cf(text)
     assert info.value.line == line and info.value.tool == "lvs.cf"
+
+
+def test_hand_edited_comments_after_values_and_blank_lines_in_blocks():
+    conf = parse_lvs_cf(
+        "primary_private = 172.16.0.190          # heartbeat address\n"
+        "network = direct                        # DR\n"
+        "virtual portal {\n\n"
+        "        active = 1\n"
+        "        address = 192.168.1.100 eth0:1  # VIP\n"
+        "        port = 80\n"
+        '        send = "GET /check.html\\n"   # the probe\n'
+        '        expect = "O#K"\n'
+        "        server sql1.example.com {\n\n"
+        "        address = 10.0.0.4\n"
+        "        weight = 100\n"
+        "        }\n"
+        "}\n")
+    assert conf.globals == {"primary_private": "172.16.0.190", "network": "direct"}
+    (virtual,) = conf.virtuals
+    assert (virtual.address, virtual.device, virtual.send, virtual.expect) == (
+        "192.168.1.100", "eth0:1", "GET /check.html\n", "O#K")
+    assert virtual.servers[0].name == "sql1.example.com"
+    assert conf.to_ipvsadm_rules() == ["-A -t 192.168.1.100:80 -s wlc",
+                                       "-a -t 192.168.1.100:80 -r 10.0.0.4:80 -g -w 100"]
