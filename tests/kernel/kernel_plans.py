@@ -12,6 +12,7 @@ each one must produce are written out independently, from the values alone.
 from __future__ import annotations
 
 import sys
+import sysconfig
 from pathlib import Path
 
 import attrs
@@ -28,9 +29,13 @@ GUEST_CHECK_INTERVAL = 1
 
 
 def zigha_command() -> list:
-    """How the guest starts the zigha CLI: this interpreter's console script."""
-    script = Path(sys.executable).with_name("zigha")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from zigha.cli.main import main; main()"]
+    """How the guest starts the zigha CLI: the console script installed for this
+    interpreter (never a pyenv shim: a shim costs seconds per start under emulation)."""
+    for directory in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        script = Path(directory) / "zigha"
+        if script.is_file() and "pyenv/shims" not in str(script):
+            return [str(script)]
+    return [sys.executable, "-c", "import sys; from zigha.cli.main import main; sys.exit(main())"]
 
 
 def expected_save_lines(svc) -> list:
