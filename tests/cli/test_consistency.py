@@ -207,3 +207,63 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == f"zigha: error: {MISSING}: cannot read: No such file or directory\n"
+
+
+# -- unknown names on a (recorded) live cluster ----------------------------------------------
+
+
+@pytest.fixture
+def live(fake_runner):
+    set_default_runner(fake_runner)
+    yield fake_runner
+    set_default_runner(None)
+
+
+def test_service_unknown_service(live, capsys):
+    live.expect(["clusvcadm", "-d", "service:nope"], rc=252,
+                stdout="Local machine disabling service:nope...Service does not exist\n")
+    rc = main(["service", "disable", "nope"])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.err.endswith(
+        "zigha: error: clusvcadm -d service:nope: Service does not exist (exit 252)\n")
+    assert captured.err.count("zigha: error:") == 1 and not captured.out
+
+
+def test_service_unknown_member(live, examples, capsys):
+    from zigha.status import ClusterStatus, render_clustat_xml
+
+    live.expect(["clustat", "-x", "-m", "h9"],
+                stdout=render_clustat_xml(ClusterStatus(services_available=False)))
+    live.expect(["clustat", "-x"], stdout_file=examples / "zigsow" / "captures" / "clustat-x.xml")
+    rc = main(["service", "relocate", "http", "-m", "h9"])
+    captured = capsys.readouterr()
+    assert rc == 2 and not captured.out
+    assert captured.err.endswith(
+        "zigha: error: 'h9' is not the exact name of a cluster member (members: h1.zigsow.net, "
+        "h2.zigsow.net, h3.zigsow.net); clusvcadm would silently take the closest match\n")
+
+
+def test_fence_ack_unknown_node(examples, capsys):
+    fixtures = examples.parent / "tests" / "fixtures" / "fence"
+    runner = CannedRunner()
+    runner.add(["cman_tool", "status"], (fixtures / "cman_tool-status-h2.txt").read_text())
+    runner.add(["cman_tool", "nodes"], (fixtures / "cman_tool-nodes-h1-dead.txt").read_text())
+    set_default_runner(runner)
+    try:
+        rc = main(["fence", "ack", "h9", "--yes"])
+    finally:
+        set_default_runner(None)
+    captured = capsys.readouterr()
+    assert rc != 0 and not captured.out
+    assert captured.err.startswith("zigha: error: ") and captured.err.count("\n") == 1
+    assert "h9" in captured.err
+    assert not any(call.argv[0] == "fence_ack_manual" for call in runner.calls)
+
+
+def test_status_query_unknown_service_and_member(examples, capsys):
+    capture = str(examples / "zigsow" / "captures" / "clustat-x.xml")
+    assert main(["status", "--from", capture, "query", "service", "nope", "-v"]) == 1
+    assert capsys.readouterr().out == "no: service:nope: no such service\n"
+    assert main(["status", "--from", capture, "query", "member", "h9", "-v"]) == 1
+    assert capsys.readouterr().out == "no: h9: not a member\n"

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
-from zigha.cli.common import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, add_json_flag, emit, table
+from zigha.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    Progress,
+    add_json_flag,
+    emit,
+    table,
+)
 
 ORDER = 60
 DEFAULT_CONFIG = "/etc/zigha/fence-watchdog.conf"  # where examples/fence/ install it
@@ -63,8 +72,20 @@ def cmd_ack(args: Any) -> int:
         print("zigha: error: not confirmed (use --yes once you checked the node is off)",
               file=sys.stderr)
         return EXIT_FAILED
-    result = fence_ack_manual(args.node, timeout=args.timeout,
-                              confirm_timeout=args.confirm_timeout)
+    progress = Progress(enabled=not args.json)
+    started = time.monotonic()
+    progress(f"{args.node}: acknowledging the fence (fence_ack_manual) ...")
+
+    def wait(seconds: float) -> None:
+        progress(f"{args.node}: waiting for fenced to drop the victim "
+                 f"({time.monotonic() - started:.0f} s of at most {args.confirm_timeout:g} s)")
+        time.sleep(seconds)
+
+    try:
+        result = fence_ack_manual(args.node, timeout=args.timeout,
+                                  confirm_timeout=args.confirm_timeout, sleep=wait)
+    finally:
+        progress.done()
     emit(args, result, lambda r: f"{r.node}: {r.outcome.value}: {r.message}")
     if result.outcome is AckOutcome.TIMED_OUT:
         return EXIT_TIMEOUT
