@@ -31,15 +31,17 @@ import re
 
 from zigha.errors import ParseError
 from zigha.lvs.model import (
-    Connection,
     Counters,
-    IpvsadmVersion,
     IpvsTable,
     Port,
     RealServer,
-    SyncDaemon,
-    Timeouts,
     VirtualService,
+)
+from zigha.lvs.parse_extra import (  # noqa: F401 - re-exported: every ipvsadm parser is here
+    parse_ipvsadm_connections,
+    parse_ipvsadm_daemon,
+    parse_ipvsadm_timeout,
+    parse_ipvsadm_version,
 )
 from zigha.lvs.rules import parse_rule
 
@@ -356,35 +358,6 @@ def _looks_numeric(services: tuple[VirtualService, ...], reals_too: bool = True)
     return True
 
 
-EXPIRE = re.compile(r"(\d+):(\d{2})")
-
-
-def parse_ipvsadm_connections(text: str) -> list[Connection]:
-    """Parse ``ipvsadm -L -n -c`` (also with ``--persistent-conn``) into connections."""
-    lines = _Lines(text, "ipvsadm -L -c")
-    entries = []
-    for number, line in lines.items:
-        stripped = line.strip()
-        if not stripped or stripped == "IPVS connection entries" or stripped.startswith("pro expire"):
-            continue
-        tokens = stripped.split()
-        expire = EXPIRE.fullmatch(tokens[1]) if len(tokens) > 1 else None
-        if (not 6 <= len(tokens) <= 8 or not expire or not tokens[0].isalpha()
-                or not all(":" in t for t in tokens[3:6])):
-            raise lines.error("unexpected line in connection listing", number, line)
-        entries.append(Connection(
-            protocol=tokens[0],
-            expire=int(expire.group(1)) * 60 + int(expire.group(2)),
-            state=tokens[2],
-            source=tokens[3],
-            virtual=tokens[4],
-            destination=tokens[5],
-            pe_name=tokens[6] if len(tokens) > 6 else None,
-            pe_data=tokens[7] if len(tokens) > 7 else None,
-        ))
-    return entries
-
-
 def parse_ipvsadm_save(text: str) -> IpvsTable:
     """Parse ``ipvsadm -S -n`` output (``-A``/``-a`` lines) into a table (view ``save``).
 
@@ -440,62 +413,3 @@ def _fields(obj) -> dict:
     import attrs
 
     return attrs.asdict(obj, recurse=False)
-
-
-TIMEOUT = re.compile(r"Timeout \(tcp tcpfin udp\):\s*(\d+)\s+(\d+)\s+(\d+)")
-DAEMON = re.compile(r"(master|backup) sync daemon \((.*)\)")
-VERSION = re.compile(r"ipvsadm v(\S+)(?:\s+(\S+))?(?:\s+\(compiled with .*? and IPVS v(\S+)\))?")
-
-
-def parse_ipvsadm_timeout(text: str) -> Timeouts:
-    """``Timeout (tcp tcpfin udp): 900 120 300`` -> :class:`Timeouts`."""
-    lines = _Lines(text, "ipvsadm -L --timeout")
-    found = None
-    for number, line in lines.items:
-        if not line.strip():
-            continue
-        match = TIMEOUT.fullmatch(line.strip())
-        if not match or found:
-            raise lines.error("unexpected line in timeout listing", number, line)
-        found = Timeouts(*(int(g) for g in match.groups()))
-    if found is None:
-        raise ParseError("no timeout line", tool=lines.tool, excerpt=text[:80])
-    return found
-
-
-def parse_ipvsadm_daemon(text: str) -> list[SyncDaemon]:
-    """``master sync daemon (mcast=eth0, syncid=1[, maxlen=..., group=..., port=..., ttl=...])``."""
-    lines = _Lines(text, "ipvsadm -L --daemon")
-    daemons = []
-    known = {"mcast": "mcast_interface", "syncid": "syncid", "maxlen": "maxlen",
-             "group": "group", "port": "port", "ttl": "ttl"}
-    for number, line in lines.items:
-        if not line.strip():
-            continue
-        match = DAEMON.fullmatch(line.strip())
-        if not match:
-            raise lines.error("unexpected line in daemon listing", number, line)
-        fields: dict = {"state": match.group(1)}
-        extra = []
-        for item in match.group(2).split(","):
-            key, sep, value = item.strip().partition("=")
-            if not sep:
-                raise lines.error("unexpected daemon option", number, line)
-            if key in known:
-                numeric = known[key] in ("syncid", "maxlen", "port", "ttl")
-                if numeric and not value.isdigit():
-                    raise lines.error("unexpected daemon option", number, line)
-                fields[known[key]] = int(value) if numeric else value
-            else:
-                extra.append((key, value))
-        daemons.append(SyncDaemon(extra=extra, **fields))
-    return daemons
-
-
-def parse_ipvsadm_version(text: str) -> IpvsadmVersion:
-    """``ipvsadm v1.26 2008/5/15 (compiled with popt and IPVS v1.2.1)``."""
-    for line in text.splitlines():
-        match = VERSION.fullmatch(line.strip())
-        if match:
-            return IpvsadmVersion(*match.groups())
-    raise ParseError("no version line", tool="ipvsadm --version", excerpt=text[:120])
