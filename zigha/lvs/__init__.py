@@ -21,8 +21,8 @@ stderr, the table read back afterwards).  ``check_once(path_or_state, runner=Non
 state=None)`` runs one health-check pass and returns a
 :class:`~zigha.lvs.health.PassResult`.
 
-Modules: ``model`` (values), ``parse`` and ``rules`` (pure parsers, ``-S``/``-R``
-grammar), ``render`` (back to ipvsadm's text), ``ipvsadm`` (wrappers, typed errors),
+Modules: ``model`` (values), ``parse``, ``parse_extra`` and ``rules`` (pure parsers;
+``-S``/``-R`` grammar), ``render`` (back to ipvsadm's text), ``ipvsadm`` (wrappers, typed errors),
 ``desired`` (the desired-state file), ``apply`` (diff, plan, one batch), ``realserver``
 (DR preparation), ``health`` (checks, quiesce), ``piranha`` (lvs.cf).
 """
