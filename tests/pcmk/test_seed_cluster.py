@@ -147,10 +147,36 @@ def test_clean_stop_moves_services_away_and_back(lab):
     assert all_answer(lab) == {"http": True, "named": True, "mail": True}
 
 
+def test_nofailback_domain_keeps_the_service_where_it_went(lab, tmp_path):
+    """prefer_h3 with nofailback="1": mail stays on h1 when h3 comes back, as rgmanager."""
+    from zigha.migrate import migrate
+
+    text = lab.cluster_conf.read_text().replace(
+        '<failoverdomain name="prefer_h3" nofailback="0"',
+        '<failoverdomain name="prefer_h3" nofailback="1"')
+    conf = ClusterConf.from_string(text)
+    cib = tmp_path / "nofailback.xml"
+    migrate(conf, monitor_interval=labsite.MONITOR_INTERVAL).write(str(cib))
+    lab.load(cib)
+    assert settled_placement(lab, HOME, "nofailback loaded") == HOME
+    victim = NODES[2]
+    lab.sh("kill", victim)
+    gone = outcome(conf, [f"fail {victim}"])
+    assert settled_placement(lab, gone, f"{victim} killed") == gone
+    lab.sh("start", victim)
+    stays = outcome(conf, [f"fail {victim}", f"join {victim}"])
+    assert stays["mail"] == NODES[0]
+    assert settled_placement(lab, stays, f"{victim} rejoined") == stays
+    assert all_answer(lab) == {"http": True, "named": True, "mail": True}
+    assert lab.smtp("after-nofailback")
+    lab.load(lab.cib)  # back to the lab's configuration: nofailback="0" brings mail home
+    assert settled_placement(lab, HOME, "failback restored") == HOME
+
+
 def test_shared_data_unchanged_and_no_mail_lost(lab):
     assert lab.data_digest() == lab.initial_digest
     held = set(lab.held())
-    wanted = {"at-start", "before-postfix-kill"} | {
+    wanted = {"at-start", "before-postfix-kill", "after-nofailback"} | {
         f"{when}-kill-{short(n)}" for n in NODES for when in ("before", "after")}
     assert wanted <= held, wanted - held
 
