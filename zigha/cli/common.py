@@ -9,7 +9,8 @@ import os
 import shutil
 import sys
 import textwrap
-from typing import Any, Callable, Iterable, NoReturn, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, Callable, NoReturn
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -133,7 +134,7 @@ def _fit(widths: list, headers: Sequence[str], limit: int, all_columns: bool = T
     return widths
 
 
-def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], width: Optional[int] = None) -> str:
+def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], width: int | None = None) -> str:
     """A plain text table sized to ``width`` (default: the terminal): when it is too wide the
     last column is cut first, then the widest ones; a cut cell ends with "…".
 
@@ -203,7 +204,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 class ArgumentParser(argparse.ArgumentParser):
     """argparse with zigha's error style: one line, ``zigha: error: ...``, exit 2."""
 
-    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         where = self.prog.partition(" ")[2]
         prefix = f"{where}: " if where else ""
         self.exit(EXIT_BAD_INPUT, f"zigha: error: {prefix}{message} "

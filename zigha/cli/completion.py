@@ -15,7 +15,8 @@ turn that into COMPREPLY (bash) or compadd/_files (zsh).
 from __future__ import annotations
 
 import argparse
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from zigha.cli.common import EXIT_OK
 
@@ -183,7 +184,10 @@ def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
     """The completion script for ``shell`` (bash or zsh) of ``parser``'s whole tree."""
     if shell not in SHELLS:
         raise ValueError(f"no completion for {shell!r} (known: {', '.join(SHELLS)})")
-    subs, opts, values, positionals = [], [], [], []
+    subs: list = []
+    opts: list = []
+    values: list = []
+    positionals: list = []
     for path, node in tree(parser):
         key = " ".join(path)
         info = describe(node)

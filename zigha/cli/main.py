@@ -27,7 +27,7 @@ import importlib
 import logging
 import pkgutil
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from zigha.cli.common import (
     EXIT_CODES_HELP,
@@ -132,10 +132,10 @@ def _version() -> str:
         return "unknown"
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        import argcomplete  # type: ignore[import-not-found]
+        import argcomplete
 
         argcomplete.autocomplete(parser)
     except ImportError:

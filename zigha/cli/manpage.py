@@ -58,7 +58,7 @@ def overview(parser: argparse.ArgumentParser) -> str:
     from zigha.cli.main import subcommand_help, walk
 
     rows = []
-    for path, child in walk(parser):
+    for path, _child in walk(parser):
         parent = find(parser, list(path[:-1]))
         summary = subcommand_help(parent).get(path[-1], "")
         rows.append(("  " * len(path) + path[-1], summary))
