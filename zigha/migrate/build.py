@@ -68,6 +68,7 @@ class Builder:
         self.locations: list = []
         self.orders: list = []
         self.colocations: list = []
+        self.links: list = []  # (clone id, fs name) the service being built needs
 
     # -- helpers ---------------------------------------------------------------------
     def note(self, element: str, reason: str, severity: str = "warning") -> None:
@@ -100,8 +101,10 @@ class Builder:
                       "data can be corrupted; rgmanager blocked until "
                       "fence_ack_manual instead. Configure real fencing before production",
                       "error")
-        groups = [g for g in (self.service(s) for s in (*conf.services, *conf.vms)) if g]
-        self.exclusive_and_depend(groups)
+        built = [(self.service(s), s) for s in (*conf.services, *conf.vms)]
+        built = [(group, svc) for group, svc in built if group is not None]
+        self.exclusive_and_depend(built)
+        groups = [group for group, _ in built]
         return Plan(
             cluster_name=conf.name, nodes=tuple(nodes), properties=tuple(props),
             rsc_defaults=(("resource-stickiness", str(DEFAULT_STICKINESS)),),
@@ -184,9 +187,13 @@ class Builder:
         else:
             for node in self.ordered(svc.resources, "service"):
                 primitives.extend(self.tree(node, svc, on_fail, {}))
+        links, self.links = self.links, []
         if not primitives:
-            self.note(where, "no resources: a group needs at least one, nothing is created "
-                      "(rgmanager still tracked its state)")
+            reason = "no resources: a group needs at least one, nothing is created"
+            if links:
+                reason = ("only a cluster file system: its clone runs on every node, no group "
+                          "is created")
+            self.note(where, reason + " (rgmanager still tracked the service's state)")
             self.ids.discard(group_id)
             return None
         meta = list(recovery_meta)
@@ -199,6 +206,11 @@ class Builder:
         if svc.priority and self.conf.rm.central_processing:
             self.note(where, f"priority={svc.priority} (central processing order) is not "
                       "translated: Pacemaker's priority meta works the other way round", "info")
+        for clone_id, fs_name in links:
+            self.orders.append(Order(self.new_id(f"order-{clone_id}-{group_id}"), clone_id,
+                                     group_id, comment=f"{svc.name} needs {fs_name}"))
+            self.colocations.append(Colocation(self.new_id(f"colocation-{group_id}-{clone_id}"),
+                                               group_id, clone_id, INFINITY))
         return Group(group_id, tuple(primitives), tuple(meta), source=where)
 
     def recovery(self, svc: Any, where: str) -> tuple:
@@ -325,10 +337,8 @@ class Builder:
                 self.note(where, "GFS2 under Pacemaker needs dlm (ocf:pacemaker:controld) and "
                           "lvmlockd clones ordered before this clone: not generated; use "
                           "no-quorum-policy=freeze with GFS2")
-        self.orders.append(Order(self.new_id(f"order-{clone.id}-{svc.name}"), clone.id,
-                                 svc.name, comment=f"{svc.name} needs {node.name}"))
-        self.colocations.append(Colocation(self.new_id(f"colocation-{svc.name}-{clone.id}"),
-                                           svc.name, clone.id, INFINITY))
+        if (clone.id, node.name) not in self.links:
+            self.links.append((clone.id, node.name))
 
     def vm_primitive(self, svc, where, on_fail) -> Primitive:
         attrs = dict(svc.attrs)
@@ -342,22 +352,19 @@ class Builder:
         return Primitive(self.new_id(f"{svc.name}-vm"), "ocf", "VirtualDomain", "heartbeat",
                          tuple(params), meta, self.ops("vm", on_fail, {}), source=where)
 
-    def exclusive_and_depend(self, groups: list) -> None:
-        ids = {g.id for g in groups}
-        by_name = {s.name: s for s in (*self.conf.services, *self.conf.vms)}
-        for group in groups:
-            svc = by_name.get(group.id)
-            if svc is None:
-                continue
+    def exclusive_and_depend(self, built: list) -> None:
+        """``built``: (group, service) pairs; group ids may differ from service names."""
+        by_service = {svc.name: group.id for group, svc in built}
+        for group, svc in built:
             if svc.exclusive:
-                for other in groups:
+                for other, _ in built:
                     if other.id != group.id:
                         self.colocations.append(Colocation(
                             self.new_id(f"exclusive-{other.id}-{group.id}"), other.id, group.id,
                             -INFINITY, comment=f"{group.id} is exclusive"))
             if svc.depend:
-                target = svc.depend.split(":", 1)[-1]
-                if target not in ids:
+                target = by_service.get(svc.depend.split(":", 1)[-1])
+                if target is None:
                     self.note(group.source, f"depend={svc.depend!r}: no such group, not translated",
                               "error")
                     continue
