@@ -107,7 +107,9 @@ def run(args: argparse.Namespace, runner=None, out=print) -> int:
         findings = conf.validate(args.schema)
         errors = [f for f in findings if f.is_error]
         for finding in new_findings(before_findings, findings):
-            out(finding.format(args.conf))
+            # new elements have no line in the file yet: name the element instead
+            out(finding.format(args.conf) if finding.line else
+                f"{args.conf}: {finding.severity}: {finding.message} [{finding.path}]")
         if args.dry_run:
             conf.set_config_version(conf.config_version + 1)  # what save() will write
             out(f"would change {args.conf} (nothing written, --dry-run):")
@@ -160,6 +162,9 @@ def main(argv=None, runner=None) -> int:
     args = parser().parse_args(argv)
     try:
         return run(args, runner=runner)
+    except BrokenPipeError:  # | head
+        sys.stderr.close()
+        return 0
     except SaveConflictError as exc:
         print(f"add_node: {exc}: nothing written; run it again", file=sys.stderr)
         return 1

@@ -49,7 +49,8 @@ def test_add_node_dry_run_shows_the_diff_and_writes_nothing(add_node, seed, caps
     assert '+<cluster config_version="2" name="zigsow-cluster">\n' in out
     assert '+    <clusternode name="h4.zigsow.net" nodeid="4"/>\n' in out
     assert out.count('+        <failoverdomainnode name="h4.zigsow.net" priority="4"/>') == 3
-    assert "warning: node 'h4.zigsow.net' has no fence device" in out
+    assert out.startswith(f"{seed}: warning: node 'h4.zigsow.net' has no fence device: ")
+    assert out.splitlines()[0].endswith(" [/cluster/clusternodes/clusternode[@name='h4.zigsow.net']]")
 
 
 def test_add_node_saves_with_backup_and_is_idempotent(add_node, seed, capsys):
