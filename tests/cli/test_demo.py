@@ -13,6 +13,7 @@ import pytest
 
 from zigha.cli.main import main
 from zigha.demo import find_examples, run_demo
+from zigha.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +70,7 @@ def test_demo_without_the_example_folder_is_one_clear_line(tmp_path, capsys, mon
     err = capsys.readouterr().err
     assert err.startswith("zigha: error: the seed example is not at")
     assert len(err.strip().splitlines()) == 1
-    with pytest.raises(Exception):
+    with pytest.raises(ConfigError, match="the seed example is not at"):
         find_examples(tmp_path / "nowhere")
 
 
