@@ -215,7 +215,8 @@ def test_health_checker_quiesces_h2_and_no_request_fails_after_it_reacts(seed_lv
     rec = seed_lvs_boot.step("health")
     quiet = window(rec, "quiesced_seen", "start")
     failed = [r for r in quiet if not r["ok"]]
-    assert not failed, failed
+    assert not failed, (f"{len(failed)} of {len(quiet)} requests failed after the checker took "
+                        f"{rec['victim']} out; first: {failed[0]['error']}")
     assert len(quiet) >= 10
     assert {r["node"] for r in quiet} == {"h1", "h3"}
     victim = next(n["address"] for n in seed_lvs_boot.results["plan"]["nodes"] if n["name"] == rec["victim"])
