@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and every command run")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in _area_modules():
@@ -123,6 +124,19 @@ def _command_parser(parser: argparse.ArgumentParser, argv: list) -> argparse.Arg
     return current
 
 
+class _VersionAction(argparse.Action):
+    """--version, reading the installed version only when asked (importlib.metadata costs
+    about 10 ms at every start otherwise)."""
+
+    def __init__(self, option_strings: list, dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        parser.exit(message=f"{parser.prog} {_version()}\n")
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -134,12 +148,13 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    try:
-        import argcomplete
+    if "_ARGCOMPLETE" in os.environ:  # a completion request from argcomplete's shell hook
+        try:
+            import argcomplete
 
-        argcomplete.autocomplete(parser)
-    except ImportError:
-        pass
+            argcomplete.autocomplete(parser)
+        except ImportError:
+            pass
     args, extras = parser.parse_known_args(argv)
     if extras:
         _command_parser(parser, sys.argv[1:] if argv is None else list(argv)).error(
