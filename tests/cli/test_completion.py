@@ -138,3 +138,16 @@ def test_argcomplete_protocol(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert out.read_text().split() == ["validate"]
+
+
+def test_zsh_script_works_as_an_autoloaded_fpath_function(tmp_path):
+    """Saved as _zigha in $fpath (the compinit way), its first call defines and completes."""
+    (tmp_path / "_zigha").write_text(completion_script(build_parser(), "zsh"))
+    program = ('compadd() { [[ "$1" == "--" ]] && shift; print -l -- "$@"; }\n'
+               'compdef() { print -- "compdef $*"; }\n'
+               f"fpath=({shlex.quote(str(tmp_path))} $fpath); autoload -Uz _zigha\n"
+               "words=(zigha conf push --method ''); CURRENT=5; _zigha\n")
+    result = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout == "ricci\ncopy\n"
