@@ -34,6 +34,7 @@ DC.  ``other_flags`` keeps ``DC``, ``standby``, ``maintenance``, ``unclean``, ``
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from zigha.errors import CommandError, ParseError
@@ -156,7 +157,9 @@ def _service(element: Any) -> ServiceStatus:
 def _failures(root: Any) -> tuple:
     notices = []
     for failure in root.iterfind("failures/failure"):
-        reason = failure.get("exitreason")
+        # Pacemaker 2.1.5 escapes the agent's exit reason once more than the XML needs
+        # ("Service zigha-httpd:httpd &gt; Service Is Not Running" seen on the lab)
+        reason = html.unescape(failure.get("exitreason") or "")
         text = (f"failed action: {failure.get('op_key')} on {failure.get('node')} returned "
                 f"'{failure.get('exitstatus')}'" + (f" ({reason})" if reason else ""))
         notices.append(text)

@@ -55,6 +55,16 @@ def test_disabled_group_and_failed_action():
     assert any("named-named-named" in n and "h2.zigsow.net" in n for n in status.notices)
 
 
+def test_failed_action_reason_is_unescaped_once():
+    doc = capture("all-up").replace("</pacemaker-result>", (
+        '<failures><failure op_key="http-x_monitor_5000" node="h1.zigsow.net" exitstatus="error" '
+        'exitreason="Monitoring Service zigha-httpd:httpd &amp;gt; Service Is Not Running" '
+        'exitcode="1" call="9" status="complete" interval="5000" task="monitor"/></failures>'
+        "</pacemaker-result>"))
+    (notice,) = parse_crm_mon_xml(doc).notices
+    assert "zigha-httpd:httpd > Service Is Not Running" in notice
+
+
 def test_error_report_and_garbage_raise_parse_error():
     with pytest.raises(ParseError, match="Not connected"):
         parse_crm_mon_xml(capture("not-connected"))
