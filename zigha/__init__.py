@@ -43,17 +43,27 @@ _LAZY = {
     "parse_cman_status": "zigha.status",
     "parse_cman_nodes": "zigha.status",
     "Services": "zigha.services",
+    "render_clustat_text": "zigha.status",
+    "render_clustat_xml": "zigha.status",
+    "parse_crm_mon_xml": "zigha.pcmk",
+    # fencing
+    "fence_ack_manual": "zigha.fence",
     # LVS
     "parse_ipvsadm_list": "zigha.lvs",
     "parse_ipvsadm_connections": "zigha.lvs",
     "parse_lvs_cf": "zigha.lvs",
+    "apply_file": "zigha.lvs",
+    "load_desired": "zigha.lvs",
+    "prepare_realserver": "zigha.lvs",
+    # moving to Pacemaker
+    "migrate_file": "zigha.migrate",
     # simulator
     "simulate": "zigha.simulate",
 }
 
 _SUBMODULES = {
     "conf", "status", "services", "lvs", "fence", "simulate", "ocf", "agents",
-    "migrate", "runner", "testing", "tools", "errors", "xmlutil",
+    "migrate", "pcmk", "demo", "runner", "testing", "tools", "errors", "xmlutil",
 }
 
 __all__ = sorted(_LAZY)
