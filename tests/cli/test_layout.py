@@ -140,3 +140,22 @@ def test_fence_ack_shows_progress_while_fenced_confirms(monkeypatch, capsys):
     assert progress[0] == "h1.zigsow.net: acknowledging the fence (fence_ack_manual) ..."
     assert progress[1].startswith("h1.zigsow.net: waiting for fenced to drop the victim (")
     assert progress[1].endswith(" of at most 5 s)")
+
+
+def test_conf_push_shows_what_it_waits_for(fake_runner, examples, tmp_path, capsys):
+    import shutil
+
+    path = tmp_path / "cluster.conf"
+    shutil.copy(examples / "zigsow" / "cluster.conf", path)
+    fake_runner.expect(["ccs_config_validate", "-q", "-f", str(path)])
+    fake_runner.expect(["cman_tool", "version", "-r"])
+    fake_runner.expect(["cman_tool", "version"], stdout="6.2.0 config 1\n")
+    set_default_runner(fake_runner)
+    try:
+        assert main(["conf", "push", str(path), "--timeout", "30"]) == 0
+    finally:
+        set_default_runner(None)
+    captured = capsys.readouterr()
+    assert captured.err == (f"{path}: ccs_config_validate, then cman_tool version -r "
+                            "(up to 30 s) ...\n")
+    assert captured.out == f"{path}: config_version 1 active\n"

@@ -13,6 +13,7 @@ from zigha.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_OK,
+    Progress,
     add_json_flag,
     emit,
     print_json,
@@ -217,7 +218,16 @@ EDITS: tuple[Any, ...] = (
 def cmd_push(args: argparse.Namespace) -> int:
     from zigha.conf.propagate import push
 
-    result = push(args.file, method=args.method, nodes=args.node or None, timeout=args.timeout)
+    conf = _conf().load(args.file)  # a bad file is one error line, before any progress
+    progress = Progress(enabled=not args.json)
+    progress(f"{args.file}: ccs_config_validate, then cman_tool version -r"
+             + (" -S after copying to the nodes" if args.method == "copy" else "")
+             + f" (up to {args.timeout:g} s) ...")
+    try:
+        result = push(conf, method=args.method, nodes=args.node or None,
+                      timeout=args.timeout)
+    finally:
+        progress.done()
     emit(args, result.to_dict(), lambda r: (
         f"{r['path']}: config_version {r['version']} active"
         + (f" (copied to {', '.join(r['copied_to'])})" if r["copied_to"] else "")))
