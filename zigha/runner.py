@@ -155,6 +155,8 @@ class LocalRunner:
                 _ok_code=range(256),
                 _tty_out=False,
                 _tty_in=False,
+                _out_bufsize=1 << 20,  # sh's default line buffering costs ~30x on large outputs
+                _err_bufsize=1 << 20,
                 _return_cmd=True,
             )
             rc, out, err = proc.exit_code, proc.stdout, proc.stderr
