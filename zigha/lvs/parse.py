@@ -38,6 +38,7 @@ from zigha.lvs.model import (
     VirtualService,
 )
 from zigha.lvs.parse_extra import (  # noqa: F401 - re-exported: every ipvsadm parser is here
+    output_lines,
     parse_ipvsadm_connections,
     parse_ipvsadm_daemon,
     parse_ipvsadm_timeout,
@@ -73,7 +74,7 @@ class _Lines:
         if not isinstance(text, str):
             raise ParseError("expected text", tool=tool, excerpt=repr(type(text)))
         self.tool = tool
-        self.items = enumerate(text.splitlines(), 1)  # lines keep their blanks; split() drops them
+        self.items = output_lines(text)  # lines keep their blanks; split() drops them
 
     def error(self, message: str, number: int, line: str) -> ParseError:
         return ParseError(message, tool=self.tool, line=number, excerpt=line.rstrip())
@@ -374,7 +375,7 @@ def _parse_save(text: str) -> IpvsTable:
     order: list[VirtualService] = []
     reals: dict[tuple, list] = {}
     by_text: dict[tuple, VirtualService] = {}  # ("-t", "10.0.0.1:80") -> service
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in save_output_lines(text):
         tokens = line.split()
         if not tokens or tokens[0].startswith("#"):
             continue
@@ -407,6 +408,29 @@ def _parse_save(text: str) -> IpvsTable:
             raise ParseError("not a save line", tool="ipvsadm -S", line=number, excerpt=line)
     services = tuple(VirtualService(**{**_fields(svc), "reals": reals[svc.key]}) for svc in order)
     return IpvsTable(services=services, numeric=_looks_numeric(services), view="save")
+
+
+SAVE_COMMAND = re.compile(r"(?:.*[#$%>]\s*)?(?:sudo\s+)?(?:\S*/)?(?:ipvsadm\s+(?:.*\s)?(?:-S|--save)\b.*"
+                          r"|ipvsadm-save\b.*)")
+
+
+def save_output_lines(text: str) -> list[tuple[int, str]]:
+    """Like :func:`output_lines` for ``-S`` captures, whose own lines are commands too:
+    only a copied ``ipvsadm -S``/``ipvsadm-save`` command line or a bare prompt is dropped."""
+    from zigha.lvs.parse_extra import SHELL_PROMPT
+
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+
+    def around(line: str) -> bool:
+        stripped = line.strip()
+        return not stripped or bool(SAVE_COMMAND.fullmatch(stripped) or SHELL_PROMPT.fullmatch(stripped))
+
+    while start < end and around(lines[start]):
+        start += 1
+    while end > start and around(lines[end - 1]):
+        end -= 1
+    return list(enumerate(lines[start:end], start + 1))
 
 
 def _fields(obj) -> dict:

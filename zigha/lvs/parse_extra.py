@@ -23,14 +23,43 @@ from zigha.errors import ParseError
 from zigha.lvs.model import Connection, IpvsadmVersion, SyncDaemon, Timeouts
 
 
+#: a copied command line: an optional shell prompt, then words (sudo, watch's "Every 2s:",
+#: nsenter ...), then ipvsadm as a word.  Captures pasted from a terminal keep these.
+SHELL_COMMAND = re.compile(
+    r"(?:\[[^\]]*\]\s?[#$%>]|[^\s\[]*[#$%>])?\s*(?:\S+\s+)*?['\"]?(?:\S*/)?ipvsadm(?:\s.*)?")
+#: a bare prompt left after the output: "[root@lvs ~]#", "root@h0:~#", "$"
+SHELL_PROMPT = re.compile(r"(?:\[[^\]]*\]|[\w.\-]+@[\w.\-]+(?::\S*)?)?\s?[#$%>]")
+
+
+def _is_shell_line(stripped: str) -> bool:
+    return bool(SHELL_COMMAND.fullmatch(stripped) or SHELL_PROMPT.fullmatch(stripped))
+
+
+def output_lines(text: str) -> list[tuple[int, str]]:
+    """The numbered lines of a capture without the terminal lines around the output.
+
+    Blank lines, copied command lines (``[root@lvs ~]# ipvsadm -Ln``, ``sudo ipvsadm -Lnc``,
+    ``Every 2.0s: ipvsadm -Ln ...`` from watch) and bare prompts are dropped before the first
+    and after the last output line only: inside the output every line must parse.
+    Line numbers stay those of the text given.
+    """
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    while start < end and (not lines[start].strip() or _is_shell_line(lines[start].strip())):
+        start += 1
+    while end > start and (not lines[end - 1].strip() or _is_shell_line(lines[end - 1].strip())):
+        end -= 1
+    return list(enumerate(lines[start:end], start + 1))
+
+
 class _Lines:
-    """Numbered lines and a ParseError factory naming the tool."""
+    """Numbered lines (terminal lines around the output dropped) and a ParseError factory."""
 
     def __init__(self, text: str, tool: str) -> None:
         if not isinstance(text, str):
             raise ParseError("expected text", tool=tool, excerpt=repr(type(text)))
         self.tool = tool
-        self.items = enumerate(text.splitlines(), 1)
+        self.items = output_lines(text)
 
     def error(self, message: str, number: int, line: str) -> ParseError:
         return ParseError(message, tool=self.tool, line=number, excerpt=line.rstrip())
