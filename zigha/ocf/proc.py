@@ -181,12 +181,39 @@ def descendants(pid: int, table=None) -> list:
     return found
 
 
+def _namespaces(pid) -> tuple:
+    ids = []
+    for kind in ("mnt", "net"):
+        try:
+            ids.append(os.readlink(f"/proc/{pid}/ns/{kind}"))
+        except OSError:
+            ids.append(None)
+    return tuple(ids)
+
+
+def same_node(pid: int, mine=None) -> bool:
+    """Whether ``pid`` lives in this process's mount and network namespaces.
+
+    Nodes that share one kernel (containers, or test nodes made of namespaces) see each
+    other's processes; a daemon in another mount or network namespace belongs to another
+    node and is never ours to clean up.  When a namespace cannot be read (not root),
+    the process is not excluded.
+    """
+    mine = _namespaces("self") if mine is None else mine
+    theirs = _namespaces(pid)
+    return all(a is None or b is None or a == b for a, b in zip(mine, theirs))
+
+
 def find(executables, argv_words=()) -> list:
-    """Live processes running one of ``executables`` whose command line contains every
-    word of ``argv_words`` (leftovers of an instance, e.g. its config file path)."""
+    """Live processes of this node running one of ``executables`` whose command line
+    contains every word of ``argv_words`` (leftovers of an instance, e.g. its config
+    file path).  Processes in other mount or network namespaces are left out."""
     matches = []
+    mine = _namespaces("self")
     for proc in all_processes():
         if proc.pid == os.getpid() or not is_instance(proc, executables):
+            continue
+        if not same_node(proc.pid, mine):
             continue
         args = cmdline(proc.pid)
         if all(any(word in a for a in args) for word in argv_words):
