@@ -77,14 +77,17 @@ def _status(args: argparse.Namespace) -> Any:
     if not args.status and not args.live:
         return None
     from zigha import status as st
-    from zigha.errors import ZighaError
+    from zigha.errors import ConfigError, ZighaError
 
     if args.live:
         return st.clustat()
     if args.status == "-":
         return st.parse_clustat(sys.stdin.read())
-    with open(args.status, encoding="utf-8", errors="replace") as handle:
-        text = handle.read()
+    try:
+        with open(args.status, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError as exc:  # a typed error, so --json reports it as JSON too
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=args.status) from exc
     try:
         return st.parse_clustat(text)
     except ZighaError as exc:
