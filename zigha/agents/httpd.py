@@ -24,7 +24,9 @@ from __future__ import annotations
 import os
 
 from zigha.ocf import codes, proc, state
-from zigha.ocf.agent import Agent, Parameter, daemon_actions, fail
+from zigha.ocf.agent import (
+    Agent, Parameter, daemon_actions, fail, service_name_parameter, shutdown_wait_parameter,
+)
 
 BINARIES = ("/usr/sbin/httpd", "/usr/sbin/apache2", "/usr/local/sbin/httpd",
             "/usr/local/apache2/bin/httpd")
@@ -60,11 +62,8 @@ class HttpdAgent(Agent):
                   "Define an alternate ServerConfigFile (absolute, or relative to server_root)",
                   default="conf/httpd.conf"),
         Parameter("httpd_options", "Other command-line options for httpd"),
-        Parameter("shutdown_wait", "Wait X seconds for correct end of service shutdown",
-                  "Seconds to wait after SIGTERM before SIGKILL (default 20).", type="integer"),
-        Parameter("service_name", "Inherit the service name.",
-                  "Inherit the service name.  We need to know the service name in order to "
-                  "determine file systems and IPs for this service.", inherit="service%name"),
+        shutdown_wait_parameter(detail="(default 20)."),
+        service_name_parameter(),
     )
     actions = daemon_actions(start=60, stop=60, checks=((0, "1m", 10), (10, "5m", 30)))
 

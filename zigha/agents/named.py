@@ -30,7 +30,9 @@ from zigha.agents.served import ServedDaemon, write_pid
 from zigha.ocf import codes
 from zigha.ocf import proc as procs
 from zigha.ocf import state as states
-from zigha.ocf.agent import Action, Agent, Parameter, fail
+from zigha.ocf.agent import (
+    Agent, Parameter, daemon_actions, fail, service_name_parameter, shutdown_wait_parameter,
+)
 
 START_TIMEOUT = 60.0
 DEFAULT_NAMED = "/usr/sbin/named"
@@ -63,24 +65,10 @@ class NamedAgent(ServedDaemon, Agent):
         Parameter("update_source", "Use cluster ip as source.",
                   "Update 'notify-source', 'transfer-source', and 'query-source' to match "
                   "the cluster ip associated with this service."),
-        Parameter("shutdown_wait", "Wait X seconds for correct end of service shutdown",
-                  "Seconds to wait after SIGTERM before SIGKILL",
-                  type="integer", default="5"),
-        Parameter("service_name", "Inherit the service name.",
-                  "Inherit the service name.  We need to know the service name in order "
-                  "to determine file systems and IPs for this service.",
-                  inherit="service%name"),
+        shutdown_wait_parameter(default=5),
+        service_name_parameter(),
     )
-    actions = (
-        Action("start", 60),
-        Action("stop", 60),
-        Action("status", 10, interval="1m"),
-        Action("monitor", 10, interval="1m"),
-        Action("status", 30, interval="5m", depth=10),
-        Action("monitor", 30, interval="5m", depth=10),
-        Action("meta-data", 5),
-        Action("validate-all", 30),
-    )
+    actions = daemon_actions()
 
     # -- validate-all ----------------------------------------------------------------
     def validate_all(self, ctx):

@@ -103,6 +103,23 @@ class Action:
         return f"<Action {self.name} depth={self.depth} interval={self.interval} timeout={self.timeout}>"
 
 
+def service_name_parameter() -> "Parameter":
+    """``service_name``, inherited from the enclosing ``<service name=…>`` (rgmanager);
+    absent under Pacemaker and ocf-tester."""
+    return Parameter("service_name", "Inherit the service name.",
+                     "Inherit the service name.  We need to know the service name in order "
+                     "to determine file systems and IPs for this service.",
+                     inherit="service%name")
+
+
+def shutdown_wait_parameter(default=None, detail="") -> "Parameter":
+    """``shutdown_wait``: seconds between SIGTERM and SIGKILL at stop."""
+    text = "Seconds to wait after SIGTERM before SIGKILL" + (f" {detail}" if detail else "")
+    extra = {} if default is None else {"default": str(default)}
+    return Parameter("shutdown_wait", "Wait X seconds for correct end of service shutdown",
+                     text, type="integer", **extra)
+
+
 def daemon_actions(start=60, stop=60, checks=((0, "1m", 10), (10, "5m", 30)), validate=30):
     """The usual action list of a daemon agent: start, stop, ``status`` *and*
     ``monitor`` for each ``(depth, interval, timeout)`` in ``checks`` (rgmanager runs
