@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from zigha.cli.common import EXIT_FAILED, EXIT_OK, add_json_flag, emit, print_json, table
+from zigha.errors import ConfigError
 
 ORDER = 50
 HELD_HELP = "health-checker state file (default /run/zigha/lvs-held.json)"
@@ -34,6 +35,10 @@ def register(subparsers: Any) -> None:
     apply = sub.add_parser("apply", help="make the live table match a desired-state FILE")
     apply.add_argument("file")
     apply.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    apply.add_argument("--current", metavar="TABLE_FILE",
+                       help="with --dry-run: plan against this saved table ('ipvsadm -S -n' "
+                       "output or an 'ipvsadm -L -n' listing) instead of the live one, e.g. "
+                       "on a host without the ip_vs module")
     apply.add_argument("--prune", action="store_true",
                        help="also delete services the file does not name (other tools' too!)")
     apply.add_argument("--drain", type=float, metavar="SECONDS", nargs="?", const=300.0,
@@ -90,6 +95,14 @@ def _counter_cells(counters: Any, names: tuple) -> list:
             f"{getattr(counters, n)}" for n in names]
 
 
+def _whole_table(rows: list, headers: list) -> str:
+    """A table never cut to the terminal: addresses are the content (an IPv6 real server
+    cut to ``[2001:db8:af:15…`` names nothing), so long lines wrap instead."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    natural = sum(max(len(row[i]) for row in cells) for i in range(len(headers)))
+    return table(rows, headers, width=natural + 2 * len(headers))
+
+
 def _render_table(t: Any) -> str:
     head = ""
     if t.version:
@@ -106,7 +119,7 @@ def _render_table(t: Any) -> str:
                          *_counter_cells(getattr(svc, t.view), names)])
             rows.extend([svc.protocol, svc.address, real.address,
                          *_counter_cells(getattr(real, t.view), names)] for real in svc.reals)
-        return head + table(rows, ["PROT", "SERVICE", "REAL", *(n.upper() for n in names)])
+        return head + _whole_table(rows, ["PROT", "SERVICE", "REAL", *(n.upper() for n in names)])
     rows = []
     for svc in t.services:
         sched = svc.scheduler or ""
@@ -118,8 +131,8 @@ def _render_table(t: Any) -> str:
             conns = "" if real.active is None else f"{real.active}/{real.inactive}"
             rows.append([svc.protocol, svc.address, sched, real.address, real.forward or "",
                          "" if real.weight is None else real.weight, conns])
-    return head + table(rows, ["PROT", "SERVICE", "SCHEDULER", "REAL", "FORWARD", "WEIGHT",
-                               "ACT/INACT"])
+    return head + _whole_table(rows, ["PROT", "SERVICE", "SCHEDULER", "REAL", "FORWARD",
+                                      "WEIGHT", "ACT/INACT"])
 
 
 def cmd_show(args: Any) -> int:
@@ -130,11 +143,13 @@ def cmd_show(args: Any) -> int:
     return EXIT_OK
 
 
-def _render_apply(result: Any) -> str:
+def _render_apply(result: Any, against: str | None = None) -> str:
+    where = f" in {against}" if against else ""
     if result.plan.empty:
-        return "nothing to do: the table matches the desired state"
+        return f"nothing to do: the table{where} matches the desired state"
     verb = "would run" if not result.applied else "ran"
-    lines = [f"{verb} {len(result.plan.changes)} change(s) in one ipvsadm -R batch:"]
+    lines = [f"planned against {against}, not the live table"] if against else []
+    lines += [f"{verb} {len(result.plan.changes)} change(s) in one ipvsadm -R batch:"]
     lines += [f"  {change.describe()}" for change in result.plan.changes]
     lines += ["batch:"] + [f"  {line}" for line in result.plan.lines]
     if result.drained:
@@ -150,9 +165,12 @@ def cmd_apply(args: Any) -> int:
     options = {}
     if args.drain is not None:
         options["drain_timeout"] = args.drain
+    if args.current and not args.dry_run:
+        raise ConfigError("--current plans against a saved table: use it with --dry-run")
     result = apply_file(args.file, dry_run=args.dry_run, prune=args.prune,
-                        drain=args.drain is not None, held_file=args.held_file, **options)
-    emit(args, result, _render_apply)
+                        drain=args.drain is not None, held_file=args.held_file,
+                        current_file=args.current, **options)
+    emit(args, result, lambda r: _render_apply(r, args.current))
     return EXIT_OK
 
 

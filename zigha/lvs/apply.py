@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 import attrs
 
+from zigha.errors import ConfigError
 from zigha.lvs import ipvsadm
 from zigha.lvs.desired import DesiredState, load_desired
 from zigha.lvs.model import IpvsTable, RealServer, VirtualService
@@ -263,12 +264,61 @@ def _drain(plan: Plan, runner, timeout: float, poll: float, sleep: Callable,
     return tuple(real.address for _, real in leaving)
 
 
+#: views that carry forwarding method and weight, so a plan can be made against them
+PLANNABLE_VIEWS = ("save", "default", "proc")
+
+
+def load_current(path) -> IpvsTable:
+    """A saved table to plan a dry run against: ``ipvsadm -S -n`` output or an
+    ``ipvsadm -L -n`` listing (copied prompts around it are fine).
+
+    Raises :class:`~zigha.errors.ConfigError` for a view without forwarding method and
+    weight (``--stats``, ``--rate``, ...) and ParseError for anything that is not a listing.
+    """
+    from zigha.lvs.parse import parse_ipvsadm_list, parse_ipvsadm_save, save_output_lines
+
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    first = next((line.strip() for _, line in save_output_lines(text)
+                  if line.strip() and not line.strip().startswith("#")), "")
+    table = parse_ipvsadm_save(text) if first.startswith("-") else parse_ipvsadm_list(text)
+    if table.view not in PLANNABLE_VIEWS:
+        raise ConfigError(f"an 'ipvsadm -L -n --{table.view}' listing has no forwarding "
+                          "method or weight to plan against", file=str(path),
+                          hint="save the table with 'ipvsadm -S -n' or 'ipvsadm -L -n'")
+    return table
+
+
+def _read_for_dry_run(runner) -> IpvsTable:
+    try:
+        return read_state(runner)
+    except ipvsadm.IpvsadmError as error:
+        hint = "plan against a saved table: --current FILE, a copy of 'ipvsadm -S -n'"
+        if error.hint:
+            hint = f"{error.hint}, or {hint}"
+        raise type(error)(f"cannot read the live IPVS table for the dry run: {error.message}",
+                          argv=error.argv, rc=error.rc, stdout=error.stdout,
+                          stderr=error.stderr, hint=hint) from error
+
+
 def apply_state(desired: DesiredState, runner=None, dry_run: bool = False, prune: bool = False,
                 held: dict | None = None, drain: bool = False, drain_timeout: float = 300.0,
                 poll: float = 2.0, sleep: Callable = time.sleep,
-                clock: Callable = time.monotonic) -> ApplyResult:
-    """Make the live table match ``desired``; see the module docstring."""
-    before = read_state(runner)
+                clock: Callable = time.monotonic, current: IpvsTable | None = None) -> ApplyResult:
+    """Make the live table match ``desired``; see the module docstring.
+
+    ``current`` (dry run only) is a saved table to plan against instead of the live one;
+    a listing without thresholds leaves them out of the comparison.
+    """
+    if current is not None and not dry_run:
+        raise ConfigError("a saved table can only be planned against (dry run): "
+                          "the live table is what an apply changes")
+    if current is not None:
+        before = current
+        has_thresholds = any(r.upper_threshold is not None for s in current.services
+                             for r in s.reals)
+        plan = diff(before, desired, prune, held, thresholds=has_thresholds)
+        return ApplyResult(plan=plan, applied=False, before=before, after=before)
+    before = _read_for_dry_run(runner) if dry_run else read_state(runner)
     plan = diff(before, desired, prune, held)
     if dry_run or plan.empty:
         return ApplyResult(plan=plan, applied=not dry_run, before=before, after=before)
@@ -293,9 +343,16 @@ def apply_state(desired: DesiredState, runner=None, dry_run: bool = False, prune
 
 
 def apply_file(path, runner=None, dry_run: bool = False, prune: bool = False,
-               drain: bool = False, held_file=DEFAULT_HELD_FILE, **options) -> ApplyResult:
-    """Load a desired-state file and :func:`apply_state` it (held set from ``held_file``)."""
+               drain: bool = False, held_file=DEFAULT_HELD_FILE, current_file=None,
+               **options) -> ApplyResult:
+    """Load a desired-state file and :func:`apply_state` it (held set from ``held_file``).
+
+    ``current_file`` (dry run only): plan against that saved table (:func:`load_current`)
+    instead of reading the live one, e.g. on a host without the ip_vs module.
+    """
     desired = load_desired(path)
     held = load_held(held_file) if held_file else {}
+    if current_file is not None:
+        options["current"] = load_current(current_file)
     return apply_state(desired, runner=runner, dry_run=dry_run, prune=prune, held=held,
                        drain=drain, **options)

@@ -22,7 +22,6 @@ import re
 from zigha.errors import ParseError
 from zigha.lvs.model import Connection, IpvsadmVersion, SyncDaemon, Timeouts
 
-
 #: a copied command line: an optional shell prompt, then words (sudo, watch's "Every 2s:",
 #: nsenter ...), then ipvsadm as a word.  Captures pasted from a terminal keep these.
 SHELL_COMMAND = re.compile(
