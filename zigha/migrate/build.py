@@ -189,13 +189,18 @@ class Builder:
                 primitives.extend(self.tree(node, svc, on_fail, {}))
         links, self.links = self.links, []
         if not primitives:
-            reason = "no resources: a group needs at least one, nothing is created"
-            if links:
-                reason = ("only a cluster file system: its clone runs on every node, no group "
-                          "is created")
-            self.note(where, reason + " (rgmanager still tracked the service's state)")
-            self.ids.discard(group_id)
-            return None
+            # rgmanager still places and tracks a service without resources (others may
+            # depend on it, it may be exclusive): keep the group NAME with a stand-in
+            # primitive, since a Pacemaker group needs at least one
+            what = "only a cluster file system (its clone runs on every node)" if links \
+                else "no resources"
+            placeholder = Primitive(self.new_id(f"{group_id}-placeholder"), "ocf", "Dummy",
+                                    "heartbeat", (), (), self.ops("service", on_fail, {}),
+                                    source=where)
+            primitives.append(placeholder)
+            self.note(where, f"{what}: the group holds {placeholder.id} "
+                      "(ocf:heartbeat:Dummy) so that its placement, dependencies and "
+                      "exclusivity are kept as rgmanager tracked them")
         meta = list(recovery_meta)
         if len(primitives) > 1 and svc.recovery != "disable":
             self.note(where, "a failed resource is restarted with the ones after it in the "
