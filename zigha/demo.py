@@ -117,8 +117,7 @@ def _simulation(conf: Any, status: Any) -> Section:
         "fence_ack_manual):",
         final_table(unfenced),
         "",
-        "Every single-member failure:",
-        render_report(report),
+        render_report(report),  # its heading says "Every single-member failure"
     ])
     return Section(f"What if {SEED_NODE} fails? (zigha simulate)", text,
                    {"fenced": fenced, "unfenced": unfenced, "all_single": report})

@@ -236,6 +236,56 @@ def test_all_single_on_the_seed(zigha_cli):
     assert text.returncode == 0 and "overloaded" in text.stdout
 
 
+def test_all_single_reports_stopped_services_and_the_exclusive_rule_that_blocks(zigha_cli,
+                                                                               tmp_path):
+    exclusive = base_conf(tmp_path, qdisk=True, services='<service name="big" exclusive="1"/>'
+                          '<service name="named" domain="fd_named"/>')
+    cases = sim(zigha_cli, exclusive, "--fail", "h1", "--all-single")["all_single"]["cases"]
+    by_failed = {c["failed"][0]: c for c in cases}
+    assert set(by_failed) == {"h2", "h3"}
+    # big (exclusive) on h3 cannot go to h2, which runs named: it stays recorded on h3
+    assert by_failed["h3"]["stuck"] == ["service:big"]
+    assert [(b["service"], b["node"]) for b in by_failed["h3"]["blocked"]] == [
+        ("service:big", "h2")]
+    assert "exclusive" in by_failed["h3"]["blocked"][0]["reason"]
+    # named cannot go to h3, which runs an exclusive service
+    assert [(b["service"], b["node"]) for b in by_failed["h2"]["blocked"]] == [
+        ("service:named", "h3")]
+    restricted = base_conf(tmp_path, qdisk=True, extra_domains=FD_R, name="t7.conf",
+                           extra_services='<service name="db" domain="fd_r"/>')
+    cases = sim(zigha_cli, restricted, "--fail", "h1", "--all-single")["all_single"]["cases"]
+    h2 = next(c for c in cases if c["failed"] == ["h2"])
+    assert "service:db" in h2["stopped"]  # restricted domain, no member left
+    assert {(m["service"], m["after"]) for m in h2["moved"]} == {
+        (HTTP, "h3"), (NAMED, "h3")}
+
+
+def test_live_without_clustat_is_one_line_exit_3(zigha_cli, tmp_path):
+    result = zigha_cli("simulate", base_conf(tmp_path), "--live")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("zigha: error: ") and result.stderr.count("\n") == 1
+    assert "clustat" in result.stderr
+
+
+def test_quorum_is_recomputed_from_votes_two_node_and_qdisk(zigha_cli, tmp_path):
+    two = tmp_path / "two.conf"
+    two.write_text('<?xml version="1.0"?><cluster name="two" config_version="1"><clusternodes>'
+                   '<clusternode name="a" nodeid="1"/><clusternode name="b" nodeid="2"/>'
+                   '</clusternodes><cman two_node="1" expected_votes="1"/><rm>'
+                   '<service name="web"/></rm></cluster>')
+    data = sim(zigha_cli, str(two), "--fail", "a")
+    assert data["quorum"]["quorate"] is True
+    assert data["final"]["service:web"] == {"state": "started", "owner": "b"}
+    # three nodes without a quorum disk: two failures lose quorum, with it they do not
+    assert sim(zigha_cli, base_conf(tmp_path), "--fail", "h1", "--fail", "h2")[
+        "quorum"]["quorate"] is False
+    qdisk = sim(zigha_cli, base_conf(tmp_path, qdisk=True, name="q.conf"), "--fail", "h1",
+                "--fail", "h2")
+    assert qdisk["quorum"]["quorate"] is True
+    assert qdisk["final"][HTTP] == {"state": "started", "owner": "h3"}
+
+
 def bench_module():
     spec = importlib.util.spec_from_file_location("bench_simulate", ROOT / "bench" / "simulate.py")
     module = importlib.util.module_from_spec(spec)

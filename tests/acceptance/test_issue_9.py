@@ -244,3 +244,24 @@ def test_pcmk_tier_fails_never_skips_and_uses_the_real_cluster():
     assert "pytest.mark.pcmk" in source
     assert "cibadmin" in source and "migrate" in source
     assert "crm_mon" in source or "zigha.pcmk" in source
+
+
+def test_every_service_becomes_its_group_even_without_resources(zigha_cli, tmp_path):
+    conf = tmp_path / "bare.conf"
+    conf.write_text('<?xml version="1.0"?><cluster name="b" config_version="1"><clusternodes>'
+                    '<clusternode name="h1" nodeid="1"/><clusternode name="h2" nodeid="2"/>'
+                    '</clusternodes><cman/><rm><failoverdomains><failoverdomain name="d" '
+                    'ordered="1"><failoverdomainnode name="h2" priority="1"/></failoverdomain>'
+                    '</failoverdomains><service name="web" domain="d"/>'
+                    '<service name="app" depend="service:web"><ip address="10.1.1.1"/>'
+                    '</service></rm></cluster>')
+    out = tmp_path / "OUT.xml"
+    data = migrate_json(zigha_cli, conf, out)
+    assert crm_verify(out).returncode == 0
+    tree = etree.parse(str(out))
+    assert tree.xpath("//group/@id") == ["web", "app"]
+    # web's placement and app's dependency on it are kept, and the stand-in is reported
+    assert tree.xpath("//rsc_location[@rsc='web']")
+    assert tree.xpath("//rsc_order[@first='web'][@then='app']")
+    assert any(i["element"] == "/cluster/rm/service[@name='web']" and "placeholder" in
+               i["reason"] for i in data["report"])
