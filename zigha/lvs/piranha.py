@@ -259,6 +259,26 @@ def _server(name: str, opts: dict) -> PiranhaServer:
                          options=dict(opts))
 
 
+#: a copied "[root@lvs ~]# cat /etc/sysconfig/ha/lvs.cf" line before the file's text
+SHOW_COMMAND = re.compile(r"(?:\[[^\]]*\]\s?[#$]|[^\s\[=]*[#$])\s*(?:sudo\s+)?"
+                          r"(?:cat|more|less|head|tail)\s+(?:-\S+\s+)*\S*lvs\.cf\S*")
+
+
+def _file_lines(text: str) -> list[tuple[int, str]]:
+    """Numbered lines without a copied ``cat .../lvs.cf`` line before them and bare
+    prompts after them (a key = value line never looks like either)."""
+    from zigha.lvs.parse_extra import SHELL_PROMPT
+
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    while start < end and (not lines[start].strip() or SHOW_COMMAND.fullmatch(lines[start].strip())):
+        start += 1
+    while end > start and (not lines[end - 1].strip()
+                           or (lines[end - 1].strip() != "}" and SHELL_PROMPT.fullmatch(lines[end - 1].strip()))):
+        end -= 1
+    return list(enumerate(lines[start:end], start + 1))
+
+
 def parse_lvs_cf(text: str) -> LvsCf:
     """Parse lvs.cf text; raises ParseError (tool ``lvs.cf``) with the line number."""
     if not isinstance(text, str):
@@ -266,7 +286,7 @@ def parse_lvs_cf(text: str) -> LvsCf:
     globals_: dict = {}
     virtuals, failovers = [], []
     stack: list[tuple[str, str, dict, list, int]] = []  # kind, name, options, servers, line
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in _file_lines(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue

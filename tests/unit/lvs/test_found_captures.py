@@ -30,7 +30,7 @@ def reals(service) -> list[tuple]:
 
 def test_every_found_file_is_described_in_sources():
     listed = set(re.findall(r"^\| ([^ |]+) \|", (FOUND / "SOURCES.md").read_text(), re.M)) - {"file"}
-    present = {p.name for p in FOUND.iterdir() if p.name != "SOURCES.md"}
+    present = {p.name for p in FOUND.iterdir() if p.is_file() and p.name != "SOURCES.md"}
     assert listed == present
 
 
@@ -282,3 +282,25 @@ def test_tool_error_text_is_not_taken_for_a_prompt():
             parse_ipvsadm_list(text)
         with pytest.raises(ParseError):
             parse_ipvsadm_connections(text)
+
+
+@pytest.mark.parametrize("name", ["lvs.cf-nat-send-program-01"])
+def test_lvs_cf_variants_read_the_same(name):
+    text = found(name)
+    expected = parse_lvs_cf(text)
+    body = text.split("\n", 1)[1]  # without the copied cat line
+    assert parse_lvs_cf(body) == expected
+    assert parse_lvs_cf(body.replace("\n", "\r\n")) == expected
+    assert parse_lvs_cf(body.replace("    ", "\t") + "[root@lvs-f30 ~]#\n") == expected
+    assert parse_lvs_cf("$ sudo cat /etc/sysconfig/ha/lvs.cf\n" + body) == expected
+
+
+def test_lvs_cf_other_commands_are_not_skipped():
+    with pytest.raises(ParseError) as caught:
+        parse_lvs_cf("[root@lvs ~]# cat /etc/hosts\nserial_no = 1\n")
+    assert caught.value.line == 1
+    body = found("lvs.cf-nat-send-program-01").split("\n", 1)[1]
+    broken = body.replace("    port = 80\n", "    [root@lvs ~]# cat lvs.cf\n", 1)
+    with pytest.raises(ParseError) as caught:
+        parse_lvs_cf(broken)
+    assert broken.splitlines()[caught.value.line - 1] == "    [root@lvs ~]# cat lvs.cf"
