@@ -131,3 +131,11 @@ def test_show_json_is_complete_whatever_the_width():
     assert len(data["services"]) == 5
     assert sum(len(s["reals"]) for s in data["services"]) == 12
     assert data["services"][4]["reals"][2]["host"] == "2001:db8:1542::8952:580e"
+
+
+def test_show_from_a_save_capture_with_its_prompt(capsys):
+    assert main(["lvs", "show", "--json", "--from", str(FOUND / "save-prompt-01.txt")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["view"] == "save"
+    assert [(s["host"], s["port"], s["persistent"]) for s in data["services"]] == [
+        ("10.254.0.1", 443, 10800)]

@@ -76,9 +76,10 @@ def register(subparsers: Any) -> None:
 def _table_from_file(path: str):
     from zigha.lvs import desired, parse_ipvsadm_list, parse_ipvsadm_save
     from zigha.lvs.model import IpvsTable
+    from zigha.lvs.parse import save_output_lines
 
     text = Path(path).read_text(encoding="utf-8", errors="replace")
-    first = next((line.strip() for line in text.splitlines()
+    first = next((line.strip() for _, line in save_output_lines(text)
                   if line.strip() and not line.strip().startswith("#")), "")
     if first.startswith("format"):
         return IpvsTable(services=desired.parse_desired(text, source=path).services, view="desired")

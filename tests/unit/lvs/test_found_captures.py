@@ -13,6 +13,7 @@ from zigha.lvs import (
     parse_ipvsadm_connections,
     parse_ipvsadm_daemon,
     parse_ipvsadm_list,
+    parse_ipvsadm_save,
     parse_ipvsadm_timeout,
     parse_lvs_cf,
 )
@@ -304,3 +305,53 @@ def test_lvs_cf_other_commands_are_not_skipped():
     with pytest.raises(ParseError) as caught:
         parse_lvs_cf(broken)
     assert broken.splitlines()[caught.value.line - 1] == "    [root@lvs ~]# cat lvs.cf"
+
+
+def save_rows(name: str) -> list[tuple]:
+    table = parse_ipvsadm_save(found(name))
+    return [(s.protocol, s.host, s.port, s.scheduler, s.persistent,
+             [(r.host, r.port, r.forward, r.weight) for r in s.reals]) for s in table.services]
+
+
+def test_save_indented_with_its_command_line():
+    rows = save_rows("save-indented-01.txt")
+    assert [r[:5] for r in rows] == [("TCP", "10.1.0.1", 443, "rr", None),
+                                     ("TCP", "10.1.21.161", 8080, "rr", 10800)]
+    assert rows[0][5] == [("192.168.10.100", 6443, "Masq", 1), ("192.168.10.101", 6443, "Masq", 1),
+                          ("192.168.10.102", 6443, "Masq", 1)]
+    assert [r[0] for r in rows[1][5]] == ["10.2.0.10", "10.2.2.10", "10.2.2.11", "10.2.3.5", "10.2.4.8"]
+
+
+def test_save_after_a_dollar_prompt_and_a_blank_line():
+    assert save_rows("save-prompt-01.txt") == [
+        ("TCP", "10.254.0.1", 443, "rr", 10800, [("192.168.123.250", 6443, "Masq", 1)])]
+
+
+def test_save_with_comment_lines_between_groups():
+    rows = save_rows("save-annotated-01.txt")
+    assert [(r[1], r[2]) for r in rows] == [
+        ("172.17.0.1", 30470), ("10.126.142.0", 30470), ("10.12.32.121", 30470),
+        ("127.0.0.1", 30470), ("10.12.32.160", 80), ("10.106.147.222", 80)]
+    assert {tuple(r[5]) for r in rows} == {(("10.126.142.9", 80, "Masq", 1),)}
+
+
+def test_save_udp_direct_routing_indented_by_a_tab():
+    assert save_rows("save-udp-tabs-01.txt") == [
+        ("UDP", "213.167.104.144", 53, "wrr", None,
+         [("213.167.104.142", 5354, "Route", 1), ("213.167.104.142", 5355, "Route", 1)])]
+
+
+def test_save_filtered_through_grep():
+    rows = save_rows("save-grep-01.txt")
+    assert rows[0][:4] == ("TCP", "10.96.54.11", 8080, "rr")
+    assert [r[0] for r in rows[0][5]] == ["10.244.1.2", "10.244.1.3", "10.244.2.2"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FOUND.iterdir() if p.name.startswith("save-")))
+def test_save_variants_and_a_foreign_command_line(name):
+    text = found(name)
+    expected = parse_ipvsadm_save(text)
+    assert parse_ipvsadm_save(text.replace("\n", "\r\n")) == expected
+    with pytest.raises(ParseError) as caught:
+        parse_ipvsadm_save("[root@lvs ~]# ipvsadm -Ln\n" + text)
+    assert caught.value.line == 1
