@@ -265,3 +265,19 @@ def test_every_service_becomes_its_group_even_without_resources(zigha_cli, tmp_p
     assert tree.xpath("//rsc_order[@first='web'][@then='app']")
     assert any(i["element"] == "/cluster/rm/service[@name='web']" and "placeholder" in
                i["reason"] for i in data["report"])
+
+
+def test_exclusive_is_translated_and_its_difference_reported(zigha_cli, tmp_path):
+    conf = tmp_path / "exclusive.conf"
+    conf.write_text('<?xml version="1.0"?><cluster name="x" config_version="1"><clusternodes>'
+                    '<clusternode name="h1" nodeid="1"/><clusternode name="h2" nodeid="2"/>'
+                    '</clusternodes><cman two_node="1" expected_votes="1"/><rm>'
+                    '<service name="big" exclusive="1"><ip address="10.1.1.1"/></service>'
+                    '<service name="named"><ip address="10.1.1.2"/></service></rm></cluster>')
+    out = tmp_path / "OUT.xml"
+    data = migrate_json(zigha_cli, conf, out)
+    assert crm_verify(out).returncode == 0
+    tree = etree.parse(str(out))
+    assert tree.xpath("//rsc_colocation[@rsc='named'][@with-rsc='big']/@score") == ["-INFINITY"]
+    assert any(i["element"] == "/cluster/rm/service[@name='big']" and "exclusive" in i["reason"]
+               and i["severity"] == "warning" for i in data["report"])

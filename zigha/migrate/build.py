@@ -367,6 +367,12 @@ class Builder:
                         self.colocations.append(Colocation(
                             self.new_id(f"exclusive-{other.id}-{group.id}"), other.id, group.id,
                             -INFINITY, comment=f"{group.id} is exclusive"))
+                if len(built) > 1:
+                    # checked with crm_simulate: the -INFINITY colocations make this group
+                    # the one placed first (rgmanager-behaviour.md §2.3, §5.1, T21)
+                    self.note(group.source, "exclusive: when no node is free, Pacemaker stops "
+                              "other groups to run this one; rgmanager leaves an exclusive "
+                              "service unplaced and keeps the others running")
             if svc.depend:
                 target = by_service.get(svc.depend.split(":", 1)[-1])
                 if target is None:
