@@ -281,3 +281,14 @@ def test_exclusive_is_translated_and_its_difference_reported(zigha_cli, tmp_path
     assert tree.xpath("//rsc_colocation[@rsc='named'][@with-rsc='big']/@score") == ["-INFINITY"]
     assert any(i["element"] == "/cluster/rm/service[@name='big']" and "exclusive" in i["reason"]
                and i["severity"] == "warning" for i in data["report"])
+
+
+def test_library_result_prints_readably():
+    from zigha.conf import ClusterConf
+    from zigha.migrate import migrate
+
+    result = migrate(ClusterConf.load(SEED_CONF))
+    assert repr(result) == ("<Migration zigsow-cluster: 3 nodes, 3 groups, 0 stonith, "
+                            "9 constraints; report: 1 error, 1 warning, 8 info>")
+    assert [g.id for g in result.plan.groups] == ["http", "named", "mail"]
+    assert result.cib.startswith("<") and "pcs" in result.pcs_script

@@ -43,6 +43,16 @@ class Migration:
     def report(self) -> tuple:
         return self.plan.report
 
+    def __repr__(self) -> str:  # the CIB and script texts are long: a summary reads better
+        plan = self.plan
+        constraints = len(plan.locations) + len(plan.orders) + len(plan.colocations)
+        counts = {s: sum(1 for i in plan.report if i.severity == s)
+                  for s in ("error", "warning", "info")}
+        report = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing"
+        return (f"<Migration {plan.cluster_name or '?'}: {len(plan.nodes)} nodes, "
+                f"{len(plan.groups)} groups, {len(plan.stonith)} stonith, {constraints} "
+                f"constraints; report: {report}>")
+
     def write(self, cib_path: str, pcs_script: str | None = None) -> None:
         """Write the CIB (and the script, executable) atomically: all or nothing."""
         outputs = [(cib_path, self.cib, 0o644)]
