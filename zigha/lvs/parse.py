@@ -253,6 +253,7 @@ def _parse_list(text: str, numeric: bool | None) -> IpvsTable:
     view: str | None = None
     services: list[dict] = []
     reals: list = []
+    digit_marks: list[tuple[dict, int]] = []
     for number, line in lines.items:
         tokens = line.split()
         if not tokens:
@@ -318,6 +319,8 @@ def _parse_list(text: str, numeric: bool | None) -> IpvsTable:
             view = _guess_view(tokens, False)
         try:
             fields, words = _service_identity(tokens, view == "proc")
+            if view == "proc" and first == "FWM" and len(tokens[1]) == 8 and tokens[1].isdigit():
+                digit_marks.append((fields, int(tokens[1])))
             if view in ("stats", "rate"):
                 if len(words) != 5:
                     raise ValueError("field count")
@@ -330,9 +333,11 @@ def _parse_list(text: str, numeric: bool | None) -> IpvsTable:
             raise lines.error("unexpected line in ipvsadm listing", number, line) from None
         reals = fields["reals"] = []
         services.append(fields)
-    built = tuple(VirtualService(**f) for f in services)
     if view == "proc" and not hex_seen:
         view = "default"  # a whitespace-collapsed ipvsadm listing, not /proc/net/ip_vs
+        for fields, decimal in digit_marks:  # so an 8-digit mark was decimal, not /proc's %08X
+            fields["fwmark"] = decimal
+    built = tuple(VirtualService(**f) for f in services)
     if numeric is None:  # the fast path took only dotted-quad real servers
         numeric = _looks_numeric(built, reals_too=slow_reals)
     return IpvsTable(services=built, version=version, size=size, numeric=numeric,

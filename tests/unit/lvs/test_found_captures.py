@@ -355,3 +355,11 @@ def test_save_variants_and_a_foreign_command_line(name):
     with pytest.raises(ParseError) as caught:
         parse_ipvsadm_save("[root@lvs ~]# ipvsadm -Ln\n" + text)
     assert caught.value.line == 1
+
+
+@pytest.mark.parametrize("mark", ["12345678", "16", "258"])
+def test_collapsed_listing_reads_firewall_marks_as_decimal(mark):
+    """A collapsed copy has /proc's one-space title; only /proc prints marks as %08X."""
+    text = found("L-fwm-swarm-01.txt").replace("FWM  258", f"FWM  {mark}")
+    collapsed = "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.splitlines())
+    assert parse_ipvsadm_list(collapsed).services[0].fwmark == int(mark)
