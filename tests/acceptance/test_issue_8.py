@@ -195,6 +195,18 @@ def test_status_file_text_is_the_starting_point(zigha_cli, tmp_path):
     assert final(data, MAIL) == ("disabled", None)
 
 
+def test_status_file_without_a_service_says_it_takes_it_as_stopped(zigha_cli, tmp_path):
+    status = tmp_path / "clustat.txt"
+    status.write_text(CLUSTAT_TEXT.replace(" service:mail                   (h3)"
+                                           "                           disabled\n", ""))
+    data = sim(zigha_cli, base_conf(tmp_path), "--status", str(status))
+    assert final(data, MAIL) == ("stopped", None)
+    assert "service:mail is not in the status: taken as stopped" in texts(data, 0)
+    # the next membership change starts it on its best member
+    assert final(sim(zigha_cli, base_conf(tmp_path), "--status", str(status), "--fail", "h1"),
+                 MAIL) == ("started", "h3")
+
+
 def test_status_file_xml_capture_of_the_seed(zigha_cli):
     data = sim(zigha_cli, str(SEED / "cluster.conf"), "--status",
                str(SEED / "captures" / "clustat-x.xml"), "--fail", "h2.zigsow.net")

@@ -215,12 +215,14 @@ class Engine(NodeEvents, Operations, Requests, CentralMode):
                 if m.rgmanager:
                     self.rg.add(name)
         self.recompute_quorum(log=True)
+        listed = set()
         for rec in status.services:
             try:
                 name = self.service_name(rec.name)
             except SimulationError:
                 self.remember(f"{rec.name} of the status is not in cluster.conf: ignored")
                 continue
+            listed.add(name)
             r = self.recs[name]
             r.frozen = rec.frozen
             owner = self._node_lookup.get(rec.owner.lower()) if rec.owner else None
@@ -228,6 +230,9 @@ class Engine(NodeEvents, Operations, Requests, CentralMode):
             self.set(name, state, owner if state in RUNNING_STATES else None,
                      self._node_lookup.get(rec.last_owner.lower()) if rec.last_owner else None,
                      triggers=False)
+        for s in self.services:
+            if s.name not in listed:
+                self.note(f"{s.name} is not in the status: taken as stopped")
         if not self.quorum.quorate:
             self.needs_reinit = True  # autostart is evaluated when quorum forms
         if status.quorate is False and self.quorum.quorate:
