@@ -363,3 +363,19 @@ def test_collapsed_listing_reads_firewall_marks_as_decimal(mark):
     text = found("L-fwm-swarm-01.txt").replace("FWM  258", f"FWM  {mark}")
     collapsed = "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.splitlines())
     assert parse_ipvsadm_list(collapsed).services[0].fwmark == int(mark)
+
+
+def test_proc_net_ip_vs_with_an_eight_digit_hex_mark():
+    text = found("proc-net-ip_vs-node-exporter.txt")
+    table = parse_ipvsadm_list(text)
+    assert table.view == "proc" and table.numeric is True
+    assert [(s.protocol, s.host, s.port, s.fwmark, s.scheduler) for s in table.services] == [
+        ("TCP", "192.168.0.22", 3306, None, "wlc"), ("TCP", "192.168.0.57", 3306, None, "wlc"),
+        ("TCP", "192.168.0.55", 3306, None, "wlc"), ("FWM", None, None, 0x10001000, "wlc")]
+    assert reals(table.services[0]) == [
+        ("192.168.82.22", 3306, "Tunnel", 100, 248, 2), ("192.168.83.24", 3306, "Tunnel", 100, 248, 2),
+        ("192.168.83.21", 3306, "Tunnel", 100, 248, 1)]
+    assert reals(table.services[3]) == [
+        ("192.168.50.26", 3306, "Tunnel", 20, 64, 1), ("192.168.49.32", 3306, "Tunnel", 100, 321, 5)]
+    collapsed = "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.splitlines())
+    assert parse_ipvsadm_list(collapsed) == table
