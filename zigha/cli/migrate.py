@@ -21,6 +21,12 @@ The report lists every element without a faithful Pacemaker counterpart:
   info     translated, with a difference worth knowing"""
 
 
+def _positive_seconds(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return int(text)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "migrate", help="move a cluster.conf to another cluster manager",
@@ -40,7 +46,7 @@ def register(subparsers: Any) -> None:
     pcmk.add_argument("conf", metavar="CONF", help="cluster.conf to translate")
     pcmk.add_argument("--cib", required=True, metavar="OUT.xml", help="CIB file to write")
     pcmk.add_argument("--pcs-script", metavar="OUT.sh", help="also write the pcs commands")
-    pcmk.add_argument("--monitor-interval", type=int, metavar="SECONDS",
+    pcmk.add_argument("--monitor-interval", type=_positive_seconds, metavar="SECONDS",
                       help="monitor every resource this often (default: rgmanager's "
                       "status interval of each type)")
     add_json_flag(pcmk)
@@ -50,8 +56,6 @@ def register(subparsers: Any) -> None:
 def pacemaker(args: argparse.Namespace) -> int:
     from zigha.migrate import migrate_file
 
-    if args.monitor_interval is not None and args.monitor_interval <= 0:
-        raise ValueError("--monitor-interval must be a positive number of seconds")
     result = migrate_file(args.conf, args.cib, args.pcs_script,
                           monitor_interval=args.monitor_interval)
     if args.json:
