@@ -289,6 +289,13 @@ def test_library_result_prints_readably():
 
     result = migrate(ClusterConf.load(SEED_CONF))
     assert repr(result) == ("<Migration zigsow-cluster: 3 nodes, 3 groups, 0 stonith, "
-                            "9 constraints; report: 1 error, 1 warning, 8 info>")
+                            "9 constraints; report: 1 error, 1 warning, 11 info>")
     assert [g.id for g in result.plan.groups] == ["http", "named", "mail"]
     assert result.cib.startswith("<") and "pcs" in result.pcs_script
+
+
+def test_relocate_policy_difference_is_reported(zigha_cli, tmp_path):
+    data = migrate_json(zigha_cli, SEED_CONF, tmp_path / "OUT.xml")
+    for service in ("http", "named", "mail"):
+        assert any(i["element"] == f"/cluster/rm/service[@name='{service}']"
+                   and "crm_resource --cleanup" in i["reason"] for i in data["report"]), service

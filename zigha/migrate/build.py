@@ -239,6 +239,12 @@ class Builder:
                       "Pacemaker's default (restart) applies")
         if policy in ("relocate",) and svc.max_restarts:
             self.note(where, "max_restarts has no effect with recovery=relocate", "info")
+        if any(key == "migration-threshold" for key, _ in meta):
+            # seen on the Pacemaker tier (tests/pcmk, killed postfix under relocate)
+            self.note(where, "after moving away on failures the group stays banned from that "
+                      "node (fail count) until crm_resource --cleanup or failure-timeout, then "
+                      "its location score brings it back; rgmanager left it on the new node "
+                      "until a node joined", "info")
         return meta, on_fail
 
     def domain(self, svc: Any, group_id: str, where: str, meta: list) -> None:
