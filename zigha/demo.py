@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any
 
 import attrs
 
@@ -39,7 +39,7 @@ class Section:
         return {"title": self.title, "text": self.text, "data": to_jsonable(self.data)}
 
 
-def find_examples(directory: Optional[Union[str, os.PathLike]] = None) -> Path:
+def find_examples(directory: str | os.PathLike | None = None) -> Path:
     """``directory``, else ``./examples/zigsow``, else the one beside the zigha package."""
     candidates = [Path(directory)] if directory else [
         Path.cwd() / "examples" / "zigsow",
@@ -91,7 +91,7 @@ def _validation(conf: Any, path: Path) -> Section:
 
 
 def _status(runner: Any) -> tuple[Section, Any]:
-    from zigha.status import cman_status, clustat, render_clustat_text
+    from zigha.status import clustat, cman_status, render_clustat_text
 
     status = clustat(runner=runner)
     cman = cman_status(runner=runner)
@@ -165,7 +165,7 @@ def _agents(examples: Path) -> Section:
                     "interpreter": done["interpreter"], "wired_conf_errors": len(errors)})
 
 
-def run_demo(directory: Optional[Union[str, os.PathLike]] = None) -> list[Section]:
+def run_demo(directory: str | os.PathLike | None = None) -> list[Section]:
     """Every section of the demo, computed from the seed example folder."""
     from zigha.conf import ClusterConf
 

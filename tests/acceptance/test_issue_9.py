@@ -14,7 +14,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[2]
