@@ -684,7 +684,7 @@ def test_unknown_node_is_one_line_exit_2(zigha_cli, tmp_path):
 
 def test_debug_shows_the_traceback(zigha_cli, tmp_path):
     result = zigha_cli("--debug", "simulate", str(tmp_path / "missing.conf"))
-    assert result.returncode != 0
+    assert result.returncode == 2  # the documented code, with the traceback added
     assert "Traceback" in result.stderr
 
 

@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from zigha.cli.main import build_parser, main, walk
-from zigha.errors import ConfigError
 from zigha.runner import set_default_runner
 from zigha.testing import CannedRunner
 
@@ -196,10 +195,20 @@ def test_errors_are_json_with_json(files, capsys):
     assert error["message"].startswith("malformed XML")
 
 
-def test_debug_anywhere_shows_the_traceback(files):
+def test_debug_anywhere_shows_the_traceback_and_keeps_the_exit_code(files, capsys):
     for argv in (["--debug", "conf", "show", MISSING], ["conf", "show", MISSING, "--debug"]):
-        with pytest.raises(ConfigError):
-            main(argv)
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "Traceback (most recent call last)" in err
+        assert "ConfigError" in err
+        assert err.rstrip().splitlines()[-1].startswith("zigha: error: ")
+
+
+def test_json_errors_are_one_object_even_for_plain_exceptions(capsys):
+    from zigha.cli.common import print_error
+
+    print_error(ValueError("bad value"), as_json=True)
+    assert json.loads(capsys.readouterr().err) == {"error": "ValueError", "message": "bad value"}
 
 
 def test_the_installed_command_prints_no_traceback(tmp_path):

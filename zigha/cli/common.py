@@ -59,8 +59,14 @@ def error_line(exc: Any) -> str:
 
 
 def print_error(exc: Any, as_json: bool = False) -> None:
-    if as_json and hasattr(exc, "to_dict"):
-        print(json.dumps(exc.to_dict(), sort_keys=True), file=sys.stderr)
+    """One line on stderr: ``zigha: error: ...``, or one JSON object with ``--json``."""
+    if as_json:
+        if hasattr(exc, "to_dict"):
+            data = exc.to_dict()
+        else:
+            data = {"error": type(exc).__name__ if isinstance(exc, BaseException) else "error",
+                    "message": error_line(exc)}
+        print(json.dumps(data, sort_keys=True), file=sys.stderr)
         return
     print(f"zigha: error: {error_line(exc)}", file=sys.stderr)
 

@@ -28,6 +28,7 @@ import logging
 import os
 import pkgutil
 import sys
+import traceback
 from collections.abc import Sequence
 
 from zigha.cli.common import (
@@ -172,9 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except SystemExit:
         raise
-    except Exception as exc:  # one clear line unless --debug
+    except Exception as exc:  # one clear line; --debug adds the traceback, same exit code
         if args.debug:
-            raise
+            traceback.print_exc()
         print_error(exc, as_json=getattr(args, "json", False))
         return exit_code_for(exc)
     return int(rc or 0)
