@@ -22,7 +22,8 @@ Tool wrappers raise subclasses of CommandError that name the tool's own failure
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 class ZighaError(Exception):
@@ -37,11 +38,11 @@ class ZighaError(Exception):
         self,
         message: str,
         *,
-        file: Optional[str] = None,
-        line: Optional[int] = None,
-        column: Optional[int] = None,
-        path: Optional[str] = None,
-        hint: Optional[str] = None,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -123,8 +124,8 @@ class ParseError(ZighaError):
         self,
         message: str,
         *,
-        tool: Optional[str] = None,
-        excerpt: Optional[str] = None,
+        tool: str | None = None,
+        excerpt: str | None = None,
         **where: Any,
     ) -> None:
         super().__init__(message, **where)
@@ -156,7 +157,7 @@ class CommandError(ZighaError):
         message: str,
         *,
         argv: Sequence[str] = (),
-        rc: Optional[int] = None,
+        rc: int | None = None,
         stdout: str = "",
         stderr: str = "",
         **where: Any,
@@ -168,7 +169,7 @@ class CommandError(ZighaError):
         self.stderr = stderr
 
     @classmethod
-    def from_result(cls, message: str, result: Any, **extra: Any) -> "CommandError":
+    def from_result(cls, message: str, result: Any, **extra: Any) -> CommandError:
         """Build the error from a :class:`zigha.runner.Result`."""
         return cls(
             message,
@@ -198,7 +199,7 @@ class CommandTimeout(CommandError):
     client is killed (clusvcadm), the outcome is unknown: check the state again.
     """
 
-    def __init__(self, message: str, *, timeout: Optional[float] = None, **kw: Any) -> None:
+    def __init__(self, message: str, *, timeout: float | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.timeout = timeout
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Mapping, Optional, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import attrs
 
@@ -72,10 +73,10 @@ class Runner(Protocol):
         self,
         argv: Sequence[str],
         *,
-        stdin: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None,
-        timeout: Optional[float] = None,
-        cwd: Optional[str] = None,
+        stdin: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
     ) -> Result: ...
 
 
@@ -111,7 +112,7 @@ def _decode(data: object) -> str:
 class LocalRunner:
     """Runs commands on this machine.  ``environ`` supplies tool overrides (tests)."""
 
-    def __init__(self, environ: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = environ
 
     def resolve(self, program: str) -> str:
@@ -128,10 +129,10 @@ class LocalRunner:
         self,
         argv: Sequence[str],
         *,
-        stdin: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None,
-        timeout: Optional[float] = None,
-        cwd: Optional[str] = None,
+        stdin: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
     ) -> Result:
         import sh  # deferred: admin scripts that only parse never pay for it
 
@@ -183,7 +184,7 @@ class LocalRunner:
         return result
 
 
-_default: Optional[Runner] = None
+_default: Runner | None = None
 
 
 def default_runner() -> Runner:
@@ -194,7 +195,7 @@ def default_runner() -> Runner:
     return _default
 
 
-def set_default_runner(runner: Optional[Runner]) -> None:
+def set_default_runner(runner: Runner | None) -> None:
     """Replace the process-wide runner (``None`` restores a fresh LocalRunner)."""
     global _default
     _default = runner

@@ -34,7 +34,7 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Iterable
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable
 
 import attrs
 
@@ -86,7 +86,7 @@ class Outcome(enum.Enum):
 
 
 #: result string -> (rgmanager code, error class or None for a result)
-RESULTS: dict[str, tuple[int, Optional[type]]] = {
+RESULTS: dict[str, tuple[int, type | None]] = {
     "Success": (0, None),
     "Failure": (-1, ServiceFailedError),
     "Aborted; service failed": (-2, ServiceFailedError),
@@ -135,12 +135,12 @@ OPERATIONS = {
 class ClusvcadmReply:
     """clusvcadm's stdout taken apart (pure; see :func:`parse_clusvcadm`)."""
 
-    prompt: Optional[str] = None
-    result: Optional[str] = None
-    running_on: Optional[str] = None
+    prompt: str | None = None
+    result: str | None = None
+    running_on: str | None = None
     warning: bool = False
-    closest_match: Optional[str] = None
-    member_problem: Optional[str] = None
+    closest_match: str | None = None
+    member_problem: str | None = None
     other_lines: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
 
@@ -179,10 +179,10 @@ class ServiceResult:
     operation: str
     service: str
     outcome: Outcome
-    member: Optional[str] = None
-    running_on: Optional[str] = None
+    member: str | None = None
+    running_on: str | None = None
     message: str = ""
-    resolved_from: Optional[str] = None
+    resolved_from: str | None = None
     argv: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     @property
@@ -249,65 +249,65 @@ class Services:
 
     # -- the verbs ------------------------------------------------------------------------
 
-    def enable(self, name: str, member: Optional[str] = None, follow_domain: bool = False,
-               timeout: Optional[float] = None) -> ServiceResult:
+    def enable(self, name: str, member: str | None = None, follow_domain: bool = False,
+               timeout: float | None = None) -> ServiceResult:
         """Start a service (``-e``): here, on ``member``, or by failover-domain rules (``-F``)."""
         if follow_domain and member:
             raise ValueError("follow_domain (-F) cannot be combined with a member (-m)")
         return self._run("enable", name, member, timeout, ["-F"] if follow_domain else [])
 
-    def disable(self, name: str, timeout: Optional[float] = None) -> ServiceResult:
+    def disable(self, name: str, timeout: float | None = None) -> ServiceResult:
         """Stop a service and mark it disabled (``-d``); it stays down."""
         return self._run("disable", name, None, timeout)
 
-    def relocate(self, name: str, member: Optional[str] = None,
-                 timeout: Optional[float] = None) -> ServiceResult:
+    def relocate(self, name: str, member: str | None = None,
+                 timeout: float | None = None) -> ServiceResult:
         """Stop and start elsewhere (``-r``): on ``member``, or where rgmanager picks."""
         return self._run("relocate", name, member, timeout)
 
-    def restart(self, name: str, timeout: Optional[float] = None) -> ServiceResult:
+    def restart(self, name: str, timeout: float | None = None) -> ServiceResult:
         """Restart in place (``-R``)."""
         return self._run("restart", name, None, timeout)
 
-    def stop(self, name: str, timeout: Optional[float] = None) -> ServiceResult:
+    def stop(self, name: str, timeout: float | None = None) -> ServiceResult:
         """Stop (``-s``); unlike disable, it is started again at the next transition."""
         return self._run("stop", name, None, timeout)
 
-    def freeze(self, name: str, timeout: Optional[float] = None) -> ServiceResult:
+    def freeze(self, name: str, timeout: float | None = None) -> ServiceResult:
         """Freeze (``-Z``): no status checks, no failover, until unfrozen."""
         return self._run("freeze", name, None, timeout)
 
-    def unfreeze(self, name: str, timeout: Optional[float] = None) -> ServiceResult:
+    def unfreeze(self, name: str, timeout: float | None = None) -> ServiceResult:
         """Unfreeze (``-U``)."""
         return self._run("unfreeze", name, None, timeout)
 
-    def migrate(self, name: str, member: str, timeout: Optional[float] = None) -> ServiceResult:
+    def migrate(self, name: str, member: str, timeout: float | None = None) -> ServiceResult:
         """Live-migrate a VM (``-M``) to ``member`` (required)."""
         if not member:
             raise ValueError("migrate needs a target member")
         return self._run("migrate", name, member, timeout)
 
-    def convalesce(self, name: str, timeout: Optional[float] = None) -> ServiceResult:
+    def convalesce(self, name: str, timeout: float | None = None) -> ServiceResult:
         """Restart failed non-critical resources (``-c``; not in rgmanager 3.0.12, where
         clusvcadm prints its usage: :class:`ClusvcadmUsageError`)."""
         return self._run("convalesce", name, None, timeout)
 
     # -- whole-cluster lock (clusvcadm -l / -u / -S) ----------------------------------------
 
-    def lock(self, timeout: Optional[float] = None) -> None:
+    def lock(self, timeout: float | None = None) -> None:
         """Lock the local rgmanager (no service starts), before a whole-cluster shutdown."""
         self._lock_call("-l", "Resource groups locked", timeout)
 
-    def unlock(self, timeout: Optional[float] = None) -> None:
+    def unlock(self, timeout: float | None = None) -> None:
         """Undo :meth:`lock`."""
         self._lock_call("-u", "Resource groups unlocked", timeout)
 
-    def is_locked(self, timeout: Optional[float] = None) -> bool:
+    def is_locked(self, timeout: float | None = None) -> bool:
         """``clusvcadm -S``: True when the resource groups are locked."""
         out = self._lock_call("-S", ("Resource groups locked", "Resource groups unlocked"), timeout)
         return out == "Resource groups locked"
 
-    def _lock_call(self, option: str, wanted: Any, timeout: Optional[float]) -> str:
+    def _lock_call(self, option: str, wanted: Any, timeout: float | None) -> str:
         argv = ["clusvcadm", option]
         limit = self.timeout if timeout is None else timeout
         try:
@@ -329,7 +329,7 @@ class Services:
 
     # -- machinery --------------------------------------------------------------------------
 
-    def _member(self, member: str) -> tuple[str, Optional[str]]:
+    def _member(self, member: str) -> tuple[str, str | None]:
         """The exact member name to pass to ``-m`` and what it was resolved from."""
         if not self.check_members:
             return member, None
@@ -350,8 +350,8 @@ class Services:
                                      argv=("clustat", "-x", "-m", member))
         return member, None
 
-    def _run(self, operation: str, name: str, member: Optional[str],
-             timeout: Optional[float], extra: Iterable[str] = ()) -> ServiceResult:
+    def _run(self, operation: str, name: str, member: str | None,
+             timeout: float | None, extra: Iterable[str] = ()) -> ServiceResult:
         full = service_name(name)
         if len(full) > MAX_NAME:
             raise ValueError(f"{full}: longer than {MAX_NAME} characters; clusvcadm would cut it")
@@ -396,9 +396,9 @@ class Services:
         return _live.service_status(name, self.runner)
 
     def wait_for(self, name: str,
-                 state: Union[None, ServiceState, str, Iterable[Union[ServiceState, str]]] = None,
-                 owner: Optional[str] = None, timeout: float = 120.0,
-                 on_progress: Optional[Callable[[Optional[ServiceStatus], float], None]] = None,
+                 state: None | ServiceState | str | Iterable[ServiceState | str] = None,
+                 owner: str | None = None, timeout: float = 120.0,
+                 on_progress: Callable[[ServiceStatus | None, float], None] | None = None,
                  fail_on: Iterable[ServiceState] = (ServiceState.FAILED,)) -> ServiceStatus:
         """Poll ``clustat -x -s`` until the service is in ``state`` (and on ``owner``).
 
@@ -417,9 +417,9 @@ class Services:
             wanted = {ServiceState.coerce(s) for s in state}
         failing = set(fail_on) - (wanted or set())
         start = self.clock()
-        last: Optional[ServiceStatus] = None
+        last: ServiceStatus | None = None
         while True:
-            current: Optional[ServiceStatus]
+            current: ServiceStatus | None
             try:
                 left = timeout - (self.clock() - start)
                 current = _live.service_status(
@@ -454,7 +454,7 @@ _SETTLED = {ServiceState.STARTED, ServiceState.STOPPED, ServiceState.DISABLED,
             ServiceState.FAILED}
 
 
-def _matches(status: ServiceStatus, wanted: Optional[set], owner: Optional[str]) -> bool:
+def _matches(status: ServiceStatus, wanted: set | None, owner: str | None) -> bool:
     if wanted is None:
         ok = status.state in _SETTLED
     else:
@@ -462,7 +462,7 @@ def _matches(status: ServiceStatus, wanted: Optional[set], owner: Optional[str])
     return ok and (owner is None or status.owner == owner)
 
 
-def _describe(wanted: Optional[set], owner: Optional[str]) -> str:
+def _describe(wanted: set | None, owner: str | None) -> str:
     text = "settled" if wanted is None else " or ".join(sorted(s.value for s in wanted))
     return f"{text} on {owner}" if owner else text
 

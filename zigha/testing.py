@@ -19,8 +19,9 @@ Both record every call in ``.calls`` (argv, stdin, env, timeout).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Union
+from typing import Union
 
 import attrs
 
@@ -35,21 +36,21 @@ class Call:
     """One call a runner received."""
 
     argv: tuple[str, ...]
-    stdin: Optional[str] = None
-    env: Optional[Mapping[str, str]] = None
-    timeout: Optional[float] = None
-    cwd: Optional[str] = None
+    stdin: str | None = None
+    env: Mapping[str, str] | None = None
+    timeout: float | None = None
+    cwd: str | None = None
 
 
 @attrs.frozen
 class Expected:
     argv: tuple[str, ...]
-    stdin: Optional[str]
+    stdin: str | None
     check_stdin: bool
     rc: int
     stdout: str
     stderr: str
-    raises: Optional[BaseException]
+    raises: BaseException | None
 
 
 class UnexpectedCall(AssertionError):
@@ -63,7 +64,7 @@ def _short(argv: Sequence[str]) -> tuple[str, ...]:
     return (os.path.basename(argv[0]), *argv[1:])
 
 
-def _read(text: Optional[str], file: Optional[PathLike]) -> str:
+def _read(text: str | None, file: PathLike | None) -> str:
     if file is not None:
         return Path(file).read_text(encoding="utf-8", errors="replace")
     return text or ""
@@ -83,13 +84,13 @@ class FakeRunner:
         stdout: str = "",
         stderr: str = "",
         rc: int = 0,
-        stdout_file: Optional[PathLike] = None,
-        stderr_file: Optional[PathLike] = None,
-        stdin: Optional[str] = None,
-        check_stdin: Optional[bool] = None,
-        raises: Optional[BaseException] = None,
+        stdout_file: PathLike | None = None,
+        stderr_file: PathLike | None = None,
+        stdin: str | None = None,
+        check_stdin: bool | None = None,
+        raises: BaseException | None = None,
         times: int = 1,
-    ) -> "FakeRunner":
+    ) -> FakeRunner:
         """Queue ``times`` identical expected calls; returns self for chaining.
 
         ``stdin`` is compared exactly when given (or when ``check_stdin`` is true, in
@@ -108,14 +109,14 @@ class FakeRunner:
         self._queue.extend([entry] * times)
         return self
 
-    def timeout(self, argv: Sequence[str], seconds: float = 1.0) -> "FakeRunner":
+    def timeout(self, argv: Sequence[str], seconds: float = 1.0) -> FakeRunner:
         """Queue a call that times out the way LocalRunner reports it."""
         err = CommandTimeout(
             f"{argv[0]}: no answer within {seconds:g} s, killed", argv=argv, timeout=seconds
         )
         return self.expect(argv, raises=err)
 
-    def missing(self, argv: Sequence[str]) -> "FakeRunner":
+    def missing(self, argv: Sequence[str]) -> FakeRunner:
         """Queue a call whose program is not installed."""
         return self.expect(argv, raises=ToolNotFound(f"{argv[0]}: not installed", argv=argv))
 
@@ -123,10 +124,10 @@ class FakeRunner:
         self,
         argv: Sequence[str],
         *,
-        stdin: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None,
-        timeout: Optional[float] = None,
-        cwd: Optional[str] = None,
+        stdin: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
     ) -> Result:
         call = Call(tuple(argv), stdin, env, timeout, cwd)
         self.calls.append(call)
@@ -161,7 +162,7 @@ class CannedRunner:
     or to a callable taking the :class:`Call` and returning such a triple.
     """
 
-    def __init__(self, answers: Optional[Mapping[tuple[str, ...], object]] = None) -> None:
+    def __init__(self, answers: Mapping[tuple[str, ...], object] | None = None) -> None:
         self.answers: dict[tuple[str, ...], object] = dict(answers or {})
         self.calls: list[Call] = []
 
@@ -172,10 +173,10 @@ class CannedRunner:
         self,
         argv: Sequence[str],
         *,
-        stdin: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None,
-        timeout: Optional[float] = None,
-        cwd: Optional[str] = None,
+        stdin: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
     ) -> Result:
         call = Call(tuple(argv), stdin, env, timeout, cwd)
         self.calls.append(call)

@@ -11,7 +11,7 @@ the environment variable ``ZIGHA_TOOL_<NAME>`` (upper case, ``-`` as ``_``), e.g
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 SEARCH_DIRS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/local/bin")
 
@@ -50,7 +50,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 _overrides: dict[str, str] = {}
 
 
-def set_path(tool: str, path: Optional[str]) -> None:
+def set_path(tool: str, path: str | None) -> None:
     """Use ``path`` for ``tool`` from now on (``None`` forgets the override)."""
     if path is None:
         _overrides.pop(tool, None)
@@ -62,7 +62,7 @@ def env_name(tool: str) -> str:
     return "ZIGHA_TOOL_" + tool.upper().replace("-", "_")
 
 
-def find(tool: str, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+def find(tool: str, environ: Mapping[str, str] | None = None) -> str | None:
     """The absolute path of ``tool``, or ``None`` when it is not installed.
 
     An absolute ``tool`` is returned as it is when it exists.

@@ -25,7 +25,12 @@ import os
 
 from zigha.ocf import codes, proc, state
 from zigha.ocf.agent import (
-    Agent, Parameter, daemon_actions, fail, service_name_parameter, shutdown_wait_parameter,
+    Agent,
+    Parameter,
+    daemon_actions,
+    fail,
+    service_name_parameter,
+    shutdown_wait_parameter,
 )
 
 BINARIES = ("/usr/sbin/httpd", "/usr/sbin/apache2", "/usr/local/sbin/httpd",

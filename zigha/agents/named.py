@@ -31,7 +31,12 @@ from zigha.ocf import codes
 from zigha.ocf import proc as procs
 from zigha.ocf import state as states
 from zigha.ocf.agent import (
-    Agent, Parameter, daemon_actions, fail, service_name_parameter, shutdown_wait_parameter,
+    Agent,
+    Parameter,
+    daemon_actions,
+    fail,
+    service_name_parameter,
+    shutdown_wait_parameter,
 )
 
 START_TIMEOUT = 60.0

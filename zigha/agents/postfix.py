@@ -33,7 +33,12 @@ from zigha.ocf import codes
 from zigha.ocf import proc as procs
 from zigha.ocf import state as states
 from zigha.ocf.agent import (
-    Agent, Parameter, daemon_actions, fail, service_name_parameter, shutdown_wait_parameter,
+    Agent,
+    Parameter,
+    daemon_actions,
+    fail,
+    service_name_parameter,
+    shutdown_wait_parameter,
 )
 
 DEFAULT_MASTER = "/usr/lib/postfix/sbin/master"

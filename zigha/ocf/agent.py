@@ -103,7 +103,7 @@ class Action:
         return f"<Action {self.name} depth={self.depth} interval={self.interval} timeout={self.timeout}>"
 
 
-def service_name_parameter() -> "Parameter":
+def service_name_parameter() -> Parameter:
     """``service_name``, inherited from the enclosing ``<service name=…>`` (rgmanager);
     absent under Pacemaker and ocf-tester."""
     return Parameter("service_name", "Inherit the service name.",
@@ -112,7 +112,7 @@ def service_name_parameter() -> "Parameter":
                      inherit="service%name")
 
 
-def shutdown_wait_parameter(default=None, detail="") -> "Parameter":
+def shutdown_wait_parameter(default=None, detail="") -> Parameter:
     """``shutdown_wait``: seconds between SIGTERM and SIGKILL at stop."""
     text = "Seconds to wait after SIGTERM before SIGKILL" + (f" {detail}" if detail else "")
     extra = {} if default is None else {"default": str(default)}

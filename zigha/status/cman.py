@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Sequence
-from typing import Optional
 
 from zigha.errors import CommandError, ParseError
 from zigha.status.model import CmanNode, CmanStatus
@@ -257,7 +256,7 @@ def parse_cman_nodes(text: str, fields=None) -> tuple[CmanNode, ...]:
     return tuple(nodes)
 
 
-def _run(args: Sequence[str], runner, timeout: Optional[float]):
+def _run(args: Sequence[str], runner, timeout: float | None):
     from zigha.runner import default_runner
 
     runner = runner or default_runner()
@@ -276,13 +275,13 @@ def _run(args: Sequence[str], runner, timeout: Optional[float]):
     return result
 
 
-def cman_status(runner=None, timeout: Optional[float] = None) -> CmanStatus:
+def cman_status(runner=None, timeout: float | None = None) -> CmanStatus:
     """Run ``cman_tool status`` and parse it.  Raises CmanNotRunningError / CmanError."""
     result = _run(["status"], runner, timeout)
     return parse_cman_status(result.stdout)
 
 
-def cman_nodes(runner=None, timeout: Optional[float] = None, addresses: bool = False
+def cman_nodes(runner=None, timeout: float | None = None, addresses: bool = False
                ) -> tuple[CmanNode, ...]:
     """Run ``cman_tool nodes`` (``-a`` with ``addresses=True``) and parse it."""
     result = _run(["nodes", "-a"] if addresses else ["nodes"], runner, timeout)

@@ -9,7 +9,7 @@ stderr).  ``code`` is rgmanager's result code where one applies (``-4`` for
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from zigha.errors import CommandError, CommandTimeout
 
@@ -17,7 +17,7 @@ from zigha.errors import CommandError, CommandTimeout
 class RgmanagerError(CommandError):
     """Base of every rgmanager-related failure (clustat or clusvcadm)."""
 
-    code: Optional[int] = None
+    code: int | None = None
     retryable: bool = False
     exit_code: int = 1
 

@@ -17,8 +17,6 @@ ServiceState.STARTED
 
 from __future__ import annotations
 
-from typing import Optional
-
 from zigha.errors import CommandError
 from zigha.status.cman import CmanNotRunningError
 from zigha.status.errors import (
@@ -55,7 +53,7 @@ def parse_clustat(text: str) -> ClusterStatus:
     return parse_clustat_text(text)
 
 
-def _run(args: list, runner, timeout: Optional[float]):
+def _run(args: list, runner, timeout: float | None):
     from zigha.runner import default_runner
 
     runner = runner or default_runner()
@@ -74,8 +72,8 @@ def _failed(result) -> CommandError:
                                     f"{text.splitlines()[-1]}", result)
 
 
-def clustat(runner=None, service: Optional[str] = None, member: Optional[str] = None,
-            timeout: Optional[float] = None, xml: bool = True) -> ClusterStatus:
+def clustat(runner=None, service: str | None = None, member: str | None = None,
+            timeout: float | None = None, xml: bool = True) -> ClusterStatus:
     """Run ``clustat -x`` (``-s service`` / ``-m member`` to narrow it) and parse it.
 
     ``xml=False`` runs the text report instead (for old builds); its RHEL 6.0 exit 255
@@ -100,7 +98,7 @@ def clustat(runner=None, service: Optional[str] = None, member: Optional[str] = 
     raise _failed(result)
 
 
-def service_status(name: str, runner=None, timeout: Optional[float] = None) -> ServiceStatus:
+def service_status(name: str, runner=None, timeout: float | None = None) -> ServiceStatus:
     """One service through ``clustat -x -s``.
 
     Raises :class:`UnknownServiceError` when rgmanager does not know it,
@@ -128,7 +126,7 @@ def no_states_error(status: ClusterStatus, what: str) -> RgmanagerError:
                                      argv=("clustat", "-x"))
 
 
-def member_status(name: str, runner=None, timeout: Optional[float] = None) -> Member:
+def member_status(name: str, runner=None, timeout: float | None = None) -> Member:
     """One member through ``clustat -x -m`` (exact, case-sensitive name)."""
     status = clustat(runner, member=name, timeout=timeout)
     found = status.member(name)
@@ -138,7 +136,7 @@ def member_status(name: str, runner=None, timeout: Optional[float] = None) -> Me
     return found
 
 
-def is_quorate(runner=None, timeout: Optional[float] = None) -> bool:
+def is_quorate(runner=None, timeout: float | None = None) -> bool:
     """``clustat -Q``: True when quorate (exit 0), False when not (exit 1).
 
     Exit 1 with ``Could not connect to CMAN`` on stderr raises CmanNotRunningError.

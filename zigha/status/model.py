@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -22,7 +22,7 @@ _MONTHS = {m: i for i, m in enumerate(
 _DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
 
-def parse_ctime(text: Optional[str]) -> Optional[_dt.datetime]:
+def parse_ctime(text: str | None) -> _dt.datetime | None:
     """``Thu Mar  1 09:45:21 2012`` -> naive datetime (node-local time), or None.
 
     Split on whitespace and map the month by hand: strptime's ``%a %b`` follow the
@@ -57,7 +57,7 @@ class ServiceState(enum.Enum):
     UNKNOWN = "Unknown"  # rg_strings.c's fallback word; the raw text is kept beside it
 
     @property
-    def code(self) -> Optional[int]:
+    def code(self) -> int | None:
         """rgmanager's number (110-120); None for UNKNOWN."""
         return _CODES.get(self)
 
@@ -132,7 +132,7 @@ def service_name(name: str) -> str:
     return name if ":" in name else f"service:{name}"
 
 
-def _owner(value: Optional[str]) -> Optional[str]:
+def _owner(value: str | None) -> str | None:
     return None if value in (None, "", "none") else value
 
 
@@ -147,7 +147,7 @@ class Member:
     """
 
     name: str
-    nodeid: Optional[int]
+    nodeid: int | None
     online: bool
     local: bool = False
     estranged: bool = False
@@ -196,14 +196,14 @@ class ServiceStatus:
 
     name: str
     state: ServiceState
-    owner: Optional[str] = None
-    last_owner: Optional[str] = None
+    owner: str | None = None
+    last_owner: str | None = None
     state_raw: str = ""
     flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    flags_value: Optional[int] = None
-    restarts: Optional[int] = None
-    last_transition: Optional[int] = None
-    last_transition_str: Optional[str] = None
+    flags_value: int | None = None
+    restarts: int | None = None
+    last_transition: int | None = None
+    last_transition_str: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.state_raw:
@@ -239,7 +239,7 @@ class ServiceStatus:
         return self.owner or "none"
 
     @property
-    def last_transition_time(self) -> Optional[_dt.datetime]:
+    def last_transition_time(self) -> _dt.datetime | None:
         """``last_transition`` as an aware UTC datetime (the string is node-local)."""
         if self.last_transition is None:
             return None
@@ -268,26 +268,26 @@ class ClusterStatus:
     (``Service states unavailable: Operation requires quorum``).
     """
 
-    cluster_name: Optional[str] = None
-    quorate: Optional[bool] = None
+    cluster_name: str | None = None
+    quorate: bool | None = None
     members: tuple[Member, ...] = attrs.field(default=(), converter=tuple)
     services: tuple[ServiceStatus, ...] = attrs.field(default=(), converter=tuple)
-    cluster_id: Optional[int] = None
-    generation: Optional[int] = None
-    group_member: Optional[bool] = None
-    timestamp: Optional[_dt.datetime] = None
-    timestamp_str: Optional[str] = None
+    cluster_id: int | None = None
+    generation: int | None = None
+    group_member: bool | None = None
+    timestamp: _dt.datetime | None = None
+    timestamp_str: str | None = None
     services_available: bool = True
     notices: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
-    def member(self, name: str) -> Optional[Member]:
+    def member(self, name: str) -> Member | None:
         """The member called exactly ``name`` (clustat -m matches exactly), or None."""
         for member in self.members:
             if member.name == name:
                 return member
         return None
 
-    def service(self, name: str) -> Optional[ServiceStatus]:
+    def service(self, name: str) -> ServiceStatus | None:
         """The service ``name`` (``httpd`` means ``service:httpd``), or None."""
         full = service_name(name)
         for service in self.services:
@@ -298,7 +298,7 @@ class ClusterStatus:
         return next((s for s in self.services if s.name == bare and ":" not in s.name), None)
 
     @property
-    def local_member(self) -> Optional[Member]:
+    def local_member(self) -> Member | None:
         return next((m for m in self.members if m.local), None)
 
     @property
@@ -336,8 +336,8 @@ class CmanNode:
     nodeid: int
     status: str
     name: str
-    incarnation: Optional[int] = None
-    joined: Optional[_dt.datetime] = None
+    incarnation: int | None = None
+    joined: _dt.datetime | None = None
     addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     @property
@@ -367,23 +367,23 @@ class CmanStatus:
     ``Activity blocked``.  Unknown ``Key: value`` lines land in ``extra``.
     """
 
-    cluster_name: Optional[str]
-    cluster_id: Optional[int]
+    cluster_name: str | None
+    cluster_id: int | None
     quorate: bool
-    expected_votes: Optional[int]
-    total_votes: Optional[int]
-    quorum: Optional[int]
-    node_name: Optional[str]
-    node_id: Optional[int]
-    version: Optional[str] = None
-    config_version: Optional[int] = None
-    cluster_member: Optional[bool] = None
-    cluster_generation: Optional[int] = None
-    membership_state: Optional[str] = None
-    nodes: Optional[int] = None
-    quorum_device_votes: Optional[int] = None
-    node_votes: Optional[int] = None
-    active_subsystems: Optional[int] = None
+    expected_votes: int | None
+    total_votes: int | None
+    quorum: int | None
+    node_name: str | None
+    node_id: int | None
+    version: str | None = None
+    config_version: int | None = None
+    cluster_member: bool | None = None
+    cluster_generation: int | None = None
+    membership_state: str | None = None
+    nodes: int | None = None
+    quorum_device_votes: int | None = None
+    node_votes: int | None = None
+    active_subsystems: int | None = None
     flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     ports_bound: tuple[int, ...] = attrs.field(default=(), converter=tuple)
     multicast_addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)

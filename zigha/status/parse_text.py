@@ -32,7 +32,6 @@ words cut by a narrow terminal, and a dashed line dropped by a copy are all read
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from zigha.errors import ParseError
 from zigha.status.model import (
@@ -119,7 +118,7 @@ def is_shell_line(line: str) -> bool:
                 or _COMMAND.match(stripped) or _PROMPT.match(stripped))
 
 
-def _fail(message: str, number: Optional[int], raw: Optional[str]) -> ParseError:
+def _fail(message: str, number: int | None, raw: str | None) -> ParseError:
     return ParseError(message, tool=TOOL, line=number, excerpt=raw)
 
 
@@ -143,7 +142,7 @@ def parse_member_status(words: str) -> dict:
 _MEMBER_ROWS = {"ids": _MEMBER_ROW, "legacy": _LEGACY_ROW, "rhel4": _RHEL4_ROW}
 
 
-def _member_id(match: re.Match, layout: str) -> Optional[int]:
+def _member_id(match: re.Match, layout: str) -> int | None:
     if layout == "legacy":
         return None
     return int(match.group("id"), 16 if layout == "rhel4" else 10)
@@ -159,7 +158,7 @@ def _state(word: str, cut: bool) -> ServiceState:
     return state
 
 
-def _service_by_columns(raw: str, owner_at: int, state_at: int) -> Optional[ServiceStatus]:
+def _service_by_columns(raw: str, owner_at: int, state_at: int) -> ServiceStatus | None:
     """A row whose name has blanks, cut at the header's Owner/State columns."""
     if not 0 < owner_at < state_at <= len(raw.rstrip()):
         return None
@@ -176,9 +175,9 @@ def _service_row(match: re.Match) -> ServiceStatus:
                            match.group("flags"))
 
 
-def _service_fields(name: str, shown: str, word: str, letters: Optional[str]) -> ServiceStatus:
-    owner: Optional[str] = shown
-    last_owner: Optional[str] = None
+def _service_fields(name: str, shown: str, word: str, letters: str | None) -> ServiceStatus:
+    owner: str | None = shown
+    last_owner: str | None = None
     if shown.startswith("(") and shown.endswith(")") and len(shown) >= 2:
         owner, last_owner = None, shown[1:-1].strip()
     flags = tuple(FLAG_LETTERS.get(letter, letter) for letter in (letters or ""))
@@ -242,7 +241,7 @@ def parse_clustat_text(text: str) -> ClusterStatus:
         raise _fail("this is clustat -x output; use parse_clustat_xml", None, None)
     lines = _last_report(text).splitlines()
     cluster_name = timestamp_str = None
-    quorate: Optional[bool] = None
+    quorate: bool | None = None
     members: list[Member] = []
     services: list[ServiceStatus] = []
     notices: list[str] = []

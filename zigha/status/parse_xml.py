@@ -23,7 +23,7 @@ list wrapped over lines; clustat does not escape names, so a bare ``&`` is repai
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from zigha.errors import ParseError
 from zigha.status.model import (
@@ -58,7 +58,7 @@ class _Doc:
         self.lines = text.splitlines()
         self.offset = offset
 
-    def error(self, message: str, element: Any = None, line: Optional[int] = None) -> ParseError:
+    def error(self, message: str, element: Any = None, line: int | None = None) -> ParseError:
         if element is not None and line is None:
             line = element.sourceline
         if line is not None:
@@ -66,7 +66,7 @@ class _Doc:
         excerpt = self.lines[line - 1] if line and 0 < line <= len(self.lines) else None
         return ParseError(message, tool=TOOL, line=line, excerpt=excerpt)
 
-    def int_attr(self, el: Any, name: str, required: bool = True, base: int = 10) -> Optional[int]:
+    def int_attr(self, el: Any, name: str, required: bool = True, base: int = 10) -> int | None:
         value = el.get(name)
         if value is None:
             if required:
@@ -79,7 +79,7 @@ class _Doc:
         except ValueError:
             raise self.error(f"<{el.tag}> {name}={value!r} is not a number", el) from None
 
-    def bool_attr(self, el: Any, name: str, default: Optional[bool] = False) -> Optional[bool]:
+    def bool_attr(self, el: Any, name: str, default: bool | None = False) -> bool | None:
         value = el.get(name)
         if value is None:
             return default
@@ -112,7 +112,7 @@ _NO_OWNER = (None, "", "none")
 _STATE_BY_CODE = {state.code: state for state in ServiceState if state.code is not None}
 
 
-def _optional_int(value: Optional[str]) -> Optional[int]:
+def _optional_int(value: str | None) -> int | None:
     return None if value is None else int(value)
 
 
@@ -192,8 +192,8 @@ class _Collector:
     def __init__(self) -> None:
         self.stack: list = []
         self.root = None
-        self.cluster: Optional[dict] = None
-        self.quorum: Optional[dict] = None
+        self.cluster: dict | None = None
+        self.quorum: dict | None = None
         self.nodes: list = []
         self.groups: list = []
         self.has_groups = False
@@ -223,7 +223,7 @@ class _Collector:
         return self
 
 
-def _parse_fast(body: str, notices: tuple) -> Optional[ClusterStatus]:
+def _parse_fast(body: str, notices: tuple) -> ClusterStatus | None:
     """The whole document through :class:`_Collector`; None when anything is odd (the
     careful tree path then finds and names the problem)."""
     from lxml import etree

@@ -13,7 +13,6 @@ Widths (rgmanager/src/utils/clustat.c): member name ``min(C/2, 64)``, service an
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Optional
 from xml.sax.saxutils import quoteattr
 
 from zigha.status.model import (
@@ -71,7 +70,7 @@ def owner_cell(service: ServiceStatus, width: int) -> str:
 
 
 def render_clustat_text(status: ClusterStatus, width: int = 80,
-                        now: Optional[_dt.datetime] = None) -> str:
+                        now: _dt.datetime | None = None) -> str:
     """The text clustat prints for ``status`` on a ``width``-column terminal.
 
     A status without a cluster name renders like ``clustat -s``/``-m`` output (tables
@@ -108,7 +107,7 @@ def render_clustat_text(status: ClusterStatus, width: int = 80,
     return "\n".join(out) + "\n"
 
 
-def _bit(value: Optional[bool]) -> str:
+def _bit(value: bool | None) -> str:
     return "1" if value else "0"
 
 
