@@ -35,6 +35,7 @@ from typing import Protocol
 import attrs
 
 from zigha import tools
+from zigha.converters import to_tuple
 from zigha.errors import CommandTimeout, ToolNotFound
 
 log = logging.getLogger("zigha.runner")
@@ -46,6 +47,8 @@ BASE_ENV = {
     "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
 }
 SECRET_MARKERS = ("passw", "secret", "token", "key=")
+#: sh raises on any exit code not listed: a non-zero rc is an answer, not an error
+EVERY_EXIT_CODE = tuple(range(256))
 
 
 @attrs.frozen
@@ -55,7 +58,7 @@ class Result:
     ``rc`` is negative when the program was killed by a signal (``-9`` for SIGKILL).
     """
 
-    argv: tuple[str, ...] = attrs.field(converter=tuple)
+    argv: tuple[str, ...] = attrs.field(converter=to_tuple)
     rc: int
     stdout: str = ""
     stderr: str = ""
@@ -153,7 +156,7 @@ class LocalRunner:
                 _env=child_env,
                 _cwd=cwd,
                 _timeout=limit,
-                _ok_code=range(256),
+                _ok_code=EVERY_EXIT_CODE,
                 _tty_out=False,
                 _tty_in=False,
                 _out_bufsize=1 << 20,  # sh's default line buffering costs ~30x on large outputs

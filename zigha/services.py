@@ -38,6 +38,7 @@ from typing import Any, Callable
 
 import attrs
 
+from zigha.converters import to_tuple
 from zigha.errors import CommandTimeout
 from zigha.status import live as _live
 from zigha.status.errors import (
@@ -141,7 +142,7 @@ class ClusvcadmReply:
     warning: bool = False
     closest_match: str | None = None
     member_problem: str | None = None
-    other_lines: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    other_lines: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
 
 def parse_clusvcadm(stdout: str) -> ClusvcadmReply:
@@ -183,7 +184,7 @@ class ServiceResult:
     running_on: str | None = None
     message: str = ""
     resolved_from: str | None = None
-    argv: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    argv: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     @property
     def ok(self) -> bool:

@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 
+from zigha.converters import to_tuple
+
 
 class Policy(enum.Enum):
     """How much proof the watchdog needs before acknowledging a fence.
@@ -46,7 +48,7 @@ class NodeConfig:
 
     name: str
     address: str
-    tcp_ports: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    tcp_ports: tuple[int, ...] = attrs.field(default=(), converter=to_tuple)
     initiator: str | None = None        # iSCSI initiator IQN (or address) seen on the target
     heartbeat_slot: int | None = None   # sector index on the heartbeat LUN (default: node id)
 
@@ -59,7 +61,7 @@ class StorageConfig:
     --mode target``); ``format`` is ``tgtadm`` or ``lines`` (one initiator name per line).
     """
 
-    command: tuple[str, ...] = attrs.field(converter=tuple)
+    command: tuple[str, ...] = attrs.field(converter=to_tuple)
     format: str = "tgtadm"
     timeout: float = 5.0
 
@@ -76,7 +78,7 @@ class HeartbeatConfig:
 
 @attrs.frozen
 class WatchdogConfig:
-    nodes: tuple[NodeConfig, ...] = attrs.field(converter=tuple)
+    nodes: tuple[NodeConfig, ...] = attrs.field(converter=to_tuple)
     interval: float = 2.0
     grace: float = 10.0
     min_failures: int = 3
@@ -86,7 +88,7 @@ class WatchdogConfig:
     storage: StorageConfig | None = None
     heartbeat: HeartbeatConfig | None = None
     state_dir: str = "/var/lib/zigha/fence"
-    hook: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    hook: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     syslog_address: str = "/dev/log"
     dry_run: bool = False
     ack_timeout: float = 10.0
@@ -116,7 +118,7 @@ class NodeObservation:
     """What one poll saw of one node."""
 
     name: str
-    probes: tuple[tuple[str, ProbeResult], ...] = attrs.field(default=(), converter=tuple)
+    probes: tuple[tuple[str, ProbeResult], ...] = attrs.field(default=(), converter=to_tuple)
     member: bool | None = None          # cman status letter M; None: unknown
     storage: Evidence = Evidence.UNKNOWN   # iSCSI session on the target
     heartbeat_counter: int | None = None
@@ -140,8 +142,8 @@ class Observation:
     quorate: bool | None
     override_pending: bool                      # fenced's override FIFO exists
     victim_now: str | None                   # name fenced is fencing now (master only)
-    victims: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    nodes: tuple[NodeObservation, ...] = attrs.field(default=(), converter=tuple)
+    victims: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    nodes: tuple[NodeObservation, ...] = attrs.field(default=(), converter=to_tuple)
     started_at: float | None = None          # when the probes were sent (default: at)
 
     @property
@@ -174,7 +176,7 @@ class Outage:
     heartbeat_counter: int | None = None
     heartbeat_since: float | None = None
     heartbeat_moved: bool = False
-    notified: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    notified: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self)
@@ -193,8 +195,8 @@ class WatchdogState:
     iSCSI session (a node never seen there proves nothing by being absent: its initiator
     name may simply be configured wrong)."""
 
-    outages: tuple[Outage, ...] = attrs.field(default=(), converter=tuple)
-    storage_seen: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    outages: tuple[Outage, ...] = attrs.field(default=(), converter=to_tuple)
+    storage_seen: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     def outage(self, name: str) -> Outage | None:
         return next((o for o in self.outages if same_name(o.node, name)), None)

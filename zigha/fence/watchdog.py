@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from zigha.converters import to_tuple
 from zigha.fence.model import (
     Evidence,
     NodeObservation,
@@ -66,7 +67,7 @@ class Action:
 
     kind: ActionKind
     node: str
-    checks: tuple[Check, ...] = attrs.field(default=(), converter=tuple)
+    checks: tuple[Check, ...] = attrs.field(default=(), converter=to_tuple)
     warning: str | None = None
     code: str | None = None   # notification reason code (one notification per outage)
 

@@ -21,6 +21,8 @@ from typing import Any, Union
 
 import attrs
 
+from zigha.converters import to_tuple
+
 DEFAULT_SCHEDULER = "wlc"
 DEFAULT_FORWARD = "Route"
 DEFAULT_WEIGHT = 1
@@ -35,10 +37,6 @@ OPTION_FORWARDS = {"-g": "Route", "-m": "Masq", "-i": "Tunnel"}
 SERVICE_OPTIONS = {"TCP": "-t", "UDP": "-u", "SCTP": "--sctp-service", "FWM": "-f"}
 
 Port = Union[int, str, None]
-
-
-def _tuple(value: Any) -> tuple:
-    return tuple(value)
 
 
 def format_hostport(host: str | None, port: Port, ipv6: bool) -> str:
@@ -137,13 +135,13 @@ class VirtualService:
     fwmark: int | None = None
     ipv6: bool = False
     scheduler: str | None = DEFAULT_SCHEDULER
-    sched_flags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    sched_flags: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     persistent: int | None = None
     netmask: str | None = None
     pe: str | None = None
     ops: bool = False
-    flags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    reals: tuple[RealServer, ...] = attrs.field(default=(), converter=_tuple)
+    flags: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    reals: tuple[RealServer, ...] = attrs.field(default=(), converter=to_tuple)
     stats: Counters | None = None
     rate: Counters | None = None
 
@@ -200,7 +198,7 @@ class IpvsTable:
     persistent-conn tun-info save proc``.
     """
 
-    services: tuple[VirtualService, ...] = attrs.field(default=(), converter=_tuple)
+    services: tuple[VirtualService, ...] = attrs.field(default=(), converter=to_tuple)
     version: str | None = None
     size: int | None = None
     numeric: bool = True
@@ -279,7 +277,7 @@ class SyncDaemon:
     group: str | None = None
     port: int | None = None
     ttl: int | None = None
-    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=to_tuple)
 
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self)

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from zigha.converters import to_tuple
 from zigha.errors import ZighaError
 
 RUNNING_STATES = frozenset({"started", "starting", "stopping", "recoverable", "migrating", "checking"})
@@ -25,10 +26,6 @@ class SimulationError(ZighaError):
     """The simulation was asked something impossible: unknown node or service, bad event."""
 
     exit_code = 2
-
-
-def _tuple(items: Iterable[Any]) -> tuple:
-    return tuple(items)
 
 
 @attrs.frozen
@@ -57,7 +54,7 @@ class SimDomain:
     ordered: bool = False
     restricted: bool = False
     nofailback: bool = False
-    members: tuple = attrs.field(default=(), converter=_tuple)
+    members: tuple = attrs.field(default=(), converter=to_tuple)
 
     @classmethod
     def build(cls, name: str, members: Iterable[Any] = (), *, ordered: bool = False,
@@ -106,9 +103,9 @@ class SimService:
 class SimCluster:
     """What the simulator needs from cluster.conf."""
 
-    nodes: tuple = attrs.field(converter=_tuple)
-    services: tuple = attrs.field(converter=_tuple)
-    domains: tuple = attrs.field(default=(), converter=_tuple)
+    nodes: tuple = attrs.field(converter=to_tuple)
+    services: tuple = attrs.field(converter=to_tuple)
+    domains: tuple = attrs.field(default=(), converter=to_tuple)
     expected_votes: int | None = None
     two_node: bool = False
     qdisk_votes: int | None = None
@@ -148,8 +145,8 @@ class SimRecord:
 class SimStatus:
     """A starting state: which members are up, where each service is."""
 
-    members: tuple = attrs.field(converter=_tuple)
-    services: tuple = attrs.field(converter=_tuple)
+    members: tuple = attrs.field(converter=to_tuple)
+    services: tuple = attrs.field(converter=to_tuple)
     quorate: bool | None = None
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from zigha.converters import to_tuple
+
 #: months of C's ctime(), which is English in every locale
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
@@ -154,7 +156,7 @@ class Member:
     rgmanager: bool = False
     rgmanager_master: bool = False
     qdisk: bool = False
-    other_flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    other_flags: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     def status_text(self, central: bool = False) -> str:
         """The Status column as clustat prints it: ``Online, Local, rgmanager``.
@@ -199,7 +201,7 @@ class ServiceStatus:
     owner: str | None = None
     last_owner: str | None = None
     state_raw: str = ""
-    flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    flags: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     flags_value: int | None = None
     restarts: int | None = None
     last_transition: int | None = None
@@ -270,15 +272,15 @@ class ClusterStatus:
 
     cluster_name: str | None = None
     quorate: bool | None = None
-    members: tuple[Member, ...] = attrs.field(default=(), converter=tuple)
-    services: tuple[ServiceStatus, ...] = attrs.field(default=(), converter=tuple)
+    members: tuple[Member, ...] = attrs.field(default=(), converter=to_tuple)
+    services: tuple[ServiceStatus, ...] = attrs.field(default=(), converter=to_tuple)
     cluster_id: int | None = None
     generation: int | None = None
     group_member: bool | None = None
     timestamp: _dt.datetime | None = None
     timestamp_str: str | None = None
     services_available: bool = True
-    notices: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    notices: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     def member(self, name: str) -> Member | None:
         """The member called exactly ``name`` (clustat -m matches exactly), or None."""
@@ -338,7 +340,7 @@ class CmanNode:
     name: str
     incarnation: int | None = None
     joined: _dt.datetime | None = None
-    addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    addresses: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     @property
     def member(self) -> bool:
@@ -384,12 +386,12 @@ class CmanStatus:
     quorum_device_votes: int | None = None
     node_votes: int | None = None
     active_subsystems: int | None = None
-    flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    ports_bound: tuple[int, ...] = attrs.field(default=(), converter=tuple)
-    multicast_addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    node_addresses: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    disallowed_nodes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=tuple)
+    flags: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    ports_bound: tuple[int, ...] = attrs.field(default=(), converter=to_tuple)
+    multicast_addresses: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    node_addresses: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    disallowed_nodes: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=to_tuple)
 
     @property
     def two_node(self) -> bool:
