@@ -176,8 +176,8 @@ class HttpdAgent(Agent):
         from zigha.ocf import generated, stop
         from zigha.runner import default_runner
 
-        recorded = state.read(ctx.state_file)
-        stop.kill_all(self.leftovers(ctx, recorded), self.executables(ctx, recorded), ctx.log)
+        previous = state.read(ctx.state_file)
+        stop.kill_all(self.leftovers(ctx, previous), self.executables(ctx, previous), ctx.log)
         if proc.remove(ctx.pid_file):
             ctx.log.info(f"removed stale pid file {ctx.pid_file}")
         proc.remove(ctx.state_file)
@@ -223,7 +223,7 @@ class HttpdAgent(Agent):
         from zigha.agents.httpd_conf import connect_address
 
         deadline = time.monotonic() + max((ctx.timeout or DEFAULT_START_WAIT) - 2.0, 1.0)
-        problem = "no pid file"
+        problem: str | None = "no pid file"
         while time.monotonic() < deadline:
             if self.status_quiet(ctx) == codes.SUCCESS:
                 sockets = proc.listening(proc.read_pid(ctx.pid_file))

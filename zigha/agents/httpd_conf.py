@@ -72,7 +72,7 @@ def _logical_lines(text: str) -> list:
 def _included_files(pattern: str, server_root: str, optional: bool, where: str) -> list:
     path = resolve(server_root, pattern)
     if os.path.isdir(path):
-        found = []
+        found: list[str] = []
         for base, dirs, files in os.walk(path):
             dirs.sort()
             found.extend(os.path.join(base, f) for f in sorted(files))
@@ -157,7 +157,7 @@ def protocols(lines: list) -> dict:
     Which addresses httpd really listens on is read from /proc once it runs
     (:func:`zigha.ocf.proc.listening`): ``<IfModule>``/``<IfDefine>`` decide which
     Listen lines count, and only httpd knows them for sure."""
-    found = {}
+    found: dict[str, str | None] = {}
     for line in lines:
         words = _words(line.strip())
         if len(words) >= 3 and words[0].lower() == "listen":

@@ -115,9 +115,8 @@ def service_name_parameter() -> Parameter:
 def shutdown_wait_parameter(default=None, detail="") -> Parameter:
     """``shutdown_wait``: seconds between SIGTERM and SIGKILL at stop."""
     text = "Seconds to wait after SIGTERM before SIGKILL" + (f" {detail}" if detail else "")
-    extra = {} if default is None else {"default": str(default)}
     return Parameter("shutdown_wait", "Wait X seconds for correct end of service shutdown",
-                     text, type="integer", **extra)
+                     text, type="integer", default=default)
 
 
 def daemon_actions(start=60, stop=60, checks=((0, "1m", 10), (10, "5m", 30)), validate=30):

@@ -38,6 +38,8 @@ def full_package() -> None:
     init = os.path.join(pkg.__path__[0], "__init__.py")
     spec = importlib.util.spec_from_file_location("zigha", init,
                                                   submodule_search_locations=list(pkg.__path__))
+    if spec is None or spec.loader is None:  # only if __init__.py vanished under us
+        raise ImportError(f"cannot load the zigha package from {init}")
     pkg.__spec__, pkg.__file__, pkg.__loader__ = spec, init, spec.loader
     spec.loader.exec_module(pkg)
 

@@ -21,6 +21,11 @@ from __future__ import annotations
 
 import sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path)
+if TYPE_CHECKING:
+    from types import ModuleType
+
+_syslog: ModuleType | None
 try:
     import syslog as _syslog
 except ImportError:  # pragma: no cover - every Linux Python has it

@@ -182,7 +182,7 @@ def descendants(pid: int, table=None) -> list:
 
 
 def _namespaces(pid) -> tuple:
-    ids = []
+    ids: list[str | None] = []
     for kind in ("mnt", "net"):
         try:
             ids.append(os.readlink(f"/proc/{pid}/ns/{kind}"))
@@ -222,7 +222,7 @@ def find(executables, argv_words=()) -> list:
 
 
 def _socket_inodes(pid: int) -> set:
-    inodes = set()
+    inodes: set[str] = set()
     try:
         names = os.listdir(f"/proc/{pid}/fd")
     except OSError:
