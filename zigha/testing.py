@@ -19,7 +19,7 @@ Both record every call in ``.calls`` (argv, stdin, env, timeout).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Union
 
@@ -40,6 +40,10 @@ class Call:
     env: Mapping[str, str] | None = None
     timeout: float | None = None
     cwd: str | None = None
+
+
+#: what :class:`CannedRunner` answers: ``(rc, stdout, stderr)`` or a callable giving one
+CannedAnswer = Union[tuple[int, str, str], Callable[[Call], tuple[int, str, str]]]
 
 
 @attrs.frozen
@@ -162,8 +166,8 @@ class CannedRunner:
     or to a callable taking the :class:`Call` and returning such a triple.
     """
 
-    def __init__(self, answers: Mapping[tuple[str, ...], object] | None = None) -> None:
-        self.answers: dict[tuple[str, ...], object] = dict(answers or {})
+    def __init__(self, answers: Mapping[tuple[str, ...], CannedAnswer] | None = None) -> None:
+        self.answers: dict[tuple[str, ...], CannedAnswer] = dict(answers or {})
         self.calls: list[Call] = []
 
     def add(self, argv: Sequence[str], stdout: str = "", rc: int = 0, stderr: str = "") -> None:
@@ -186,5 +190,5 @@ class CannedRunner:
         answer = self.answers[key]
         if callable(answer):
             answer = answer(call)
-        rc, out, err = answer  # type: ignore[misc]
+        rc, out, err = answer
         return Result(tuple(argv), rc, out, err, 0.0)

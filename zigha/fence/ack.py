@@ -34,7 +34,7 @@ from typing import Any, Callable
 import attrs
 
 from zigha.errors import CommandError, CommandTimeout, ZighaError
-from zigha.fence.fencetool import fence_tool_ls
+from zigha.fence.fencetool import FenceDomain, fence_tool_ls
 from zigha.fence.model import same_name
 from zigha.fence.pending import DEFAULT_OVERRIDE_PATH, FenceError, override_pending
 
@@ -152,12 +152,14 @@ def fence_ack_manual(
         raise CommandError.from_result(f"fence_ack_manual {row.name}: {said}", result)
     deadline = clock() + confirm_timeout
     while True:
+        current: FenceDomain | None
         try:
-            domain = fence_tool_ls(runner=runner, timeout=timeout)
+            current = fence_tool_ls(runner=runner, timeout=timeout)
         except ZighaError:
-            domain = None  # the name was written: from here on, never an error, only unconfirmed
-        info = domain.node(row.nodeid) if domain else None
-        still = domain is None or row.nodeid in domain.victims or domain.victim_now == row.nodeid
+            current = None  # the name was written: from here on, never an error, only unconfirmed
+        info = current.node(row.nodeid) if current else None
+        still = (current is None or row.nodeid in current.victims
+                 or current.victim_now == row.nodeid)
         if not still:
             return AckResult(row.name, AckOutcome.CONFIRMED,
                              f"fenced accepted the override for {row.name}",

@@ -98,7 +98,8 @@ class Watchdog:
         except (CommandError, ZighaError) as exc:
             self.log.warning("cman not readable: %s", exc)
         names = {v: k for k, v in ids.items()}
-        victim_now, victims = None, ()
+        victim_now: str | None = None
+        victims: tuple[str, ...] = ()
         try:
             domain = fence_tool_ls(runner=self.runner)
             victim_now = names.get(domain.victim_now) if domain.victim_now else None

@@ -63,7 +63,7 @@ def render_pcs(plan: Plan) -> str:
             lines.append(f'pcs -f "$CIB" constraint location {_q(loc.rsc)} prefers '
                          + _q(f"{node}={score_text(score)}"))
         if loc.only_on is not None:
-            words = []
+            words: list[str] = []
             for node in loc.only_on:
                 words += (["and"] if words else []) + ["#uname", "ne", node]
             lines.append(f'pcs -f "$CIB" constraint location {_q(loc.rsc)} rule '

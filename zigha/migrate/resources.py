@@ -55,7 +55,7 @@ def _copy(attrs: Attrs, params: list, mapping: dict) -> None:
 
 def ip(attrs: Attrs, ctx) -> tuple:
     address = attrs.take("address", "")
-    params = []
+    params: list[tuple[str, str]] = []
     if "/" in address:
         address, prefix = address.split("/", 1)
         params = [("ip", address), ("cidr_netmask", prefix)]
@@ -66,7 +66,7 @@ def ip(attrs: Attrs, ctx) -> tuple:
 
 
 def fs(attrs: Attrs, ctx) -> tuple:
-    params = []
+    params: list[tuple[str, str]] = []
     _copy(attrs, params, {"device": "device", "mountpoint": "directory", "fstype": "fstype",
                           "options": "options"})
     if not any(name == "fstype" for name, _ in params):
@@ -134,7 +134,7 @@ def named(attrs: Attrs, ctx) -> tuple:
 
 
 def mysql(attrs: Attrs, ctx) -> tuple:
-    params = []
+    params: list[tuple[str, str]] = []
     _copy(attrs, params, {"config_file": "config", "mysqld_options": "additional_parameters"})
     attrs.take("name")
     attrs.take("shutdown_wait")
@@ -142,7 +142,7 @@ def mysql(attrs: Attrs, ctx) -> tuple:
 
 
 def postgres(attrs: Attrs, ctx) -> tuple:
-    params = []
+    params: list[tuple[str, str]] = []
     _copy(attrs, params, {"config_file": "config", "postmaster_user": "pgdba",
                           "postmaster_options": "start_opt"})
     attrs.take("name")
@@ -151,7 +151,7 @@ def postgres(attrs: Attrs, ctx) -> tuple:
 
 
 def lvm(attrs: Attrs, ctx) -> tuple:
-    params = []
+    params: list[tuple[str, str]] = []
     _copy(attrs, params, {"vg_name": "vgname"})
     params.append(("vg_access_mode", "tagging"))
     if attrs.get("lv_name"):

@@ -276,8 +276,8 @@ def parse_clustat_text(text: str) -> ClusterStatus:
                 continue
             # copies in knowledge bases drop the dashed line; a row right under the
             # header is still a row (anything else is not a report)
-            row = _MEMBER_ROWS[layout] if mode == "members-dash" else _SERVICE_ROW
-            if blank or not row.match(line):
+            row_pattern = _MEMBER_ROWS[layout] if mode == "members-dash" else _SERVICE_ROW
+            if blank or not row_pattern.match(line):
                 raise _fail("expected the dashed line under the table header", number, raw)
             mode = mode[:-5]
         if mode == "members":
