@@ -306,3 +306,12 @@ def test_checkout_launcher_finds_an_interpreter_for_its_dependencies(tmp_path):
     assert launch._interpreter_of(str(tmp_path / "none/lib/python3.1/site-packages")) is None
     found = launch._site_dirs_with_dependencies("3.*")
     assert all(os.path.isdir(os.path.join(d, "attrs")) for d in found)
+
+
+def test_install_import_path_is_the_same_after_sh_was_imported():
+    """sh replaces itself in sys.modules with an object without __spec__ once imported."""
+    code = ("from zigha.ocf import install; before = install.import_path(); "
+            "import sh; sh.Command; print(before == install.import_path(), len(before) >= 2)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.split() == ["True", "True"]

@@ -54,15 +54,31 @@ def import_path() -> list:
 
     paths = [os.path.dirname(os.path.dirname(os.path.abspath(zigha.__file__)))]
     for name in ("attrs", "attr", "sh", "lxml"):
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.origin:
+        origin = _module_file(name)
+        if origin is None:
             continue
-        origin = spec.origin
-        directory = os.path.dirname(os.path.dirname(origin)) if spec.submodule_search_locations \
-            else os.path.dirname(origin)
+        directory = os.path.dirname(origin)
+        if os.path.basename(origin) == "__init__.py":
+            directory = os.path.dirname(directory)
         if directory not in paths:
             paths.append(directory)
     return paths
+
+
+def _module_file(name: str):
+    """The file a top-level module is loaded from, or None when it is not installed.
+
+    ``sh`` replaces itself in ``sys.modules`` with an object that has no ``__spec__``,
+    so once it is imported ``find_spec`` raises; its ``__file__`` is still right.
+    """
+    loaded = sys.modules.get(name)
+    if loaded is not None and getattr(loaded, "__file__", None):
+        return loaded.__file__
+    try:
+        spec = importlib.util.find_spec(name)
+    except ValueError:
+        return None
+    return spec.origin if spec is not None and spec.origin else None
 
 
 def usable_by_nobody(path: str) -> bool:
