@@ -378,16 +378,16 @@ class Services:
         if reply.closest_match and reply.closest_match != member:
             # only reachable with check_members=False: clusvcadm replaced the name itself
             member, resolved_from = reply.closest_match, member
-        base = dict(operation=operation, service=full, member=member,
+        base: dict[str, Any] = dict(operation=operation, service=full, member=member,
                     running_on=reply.running_on, message=message,
                     resolved_from=resolved_from, argv=argv)
         if text == "Success" and result.rc == 0:
             outcome = Outcome.RUNNING_ELSEWHERE if reply.warning else Outcome.SUCCESS
-            return ServiceResult(outcome=outcome, **base)  # type: ignore[arg-type]
+            return ServiceResult(outcome=outcome, **base)
         if text == "Service is already running" and result.rc == 0:
-            return ServiceResult(outcome=Outcome.ALREADY_RUNNING, **base)  # type: ignore[arg-type]
+            return ServiceResult(outcome=Outcome.ALREADY_RUNNING, **base)
         if text == "Warning; see system logs":
-            return ServiceResult(outcome=Outcome.WARNING, **base)  # type: ignore[arg-type]
+            return ServiceResult(outcome=Outcome.WARNING, **base)
         raise _error_for(reply, result, what)
 
     # -- waiting ----------------------------------------------------------------------------

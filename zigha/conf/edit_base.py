@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from zigha.conf import parse
 from zigha.errors import EditError
@@ -83,6 +83,10 @@ class EditBase:
     root: Any
     _tree: Any
 
+    if TYPE_CHECKING:  # provided by ClusterConf, the class these mixins are part of
+        def touch(self) -> None: ...
+        def node(self, name: str) -> Any: ...
+
     # -- machinery --------------------------------------------------------------------
 
     def _semantic_errors(self) -> set:
@@ -97,13 +101,13 @@ class EditBase:
             result = change()
         except BaseException:
             self._tree = snapshot
-            self.touch()  # type: ignore[attr-defined]
+            self.touch()
             raise
-        self.touch()  # type: ignore[attr-defined]
+        self.touch()
         new = sorted(e for e in self._semantic_errors() if (e[0], e[1]) not in before)
         if new:
             self._tree = snapshot
-            self.touch()  # type: ignore[attr-defined]
+            self.touch()
             code, path, message = new[0]
             raise EditError(f"{what} refused: {message} [{code}]", path=path)
         return result

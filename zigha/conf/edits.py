@@ -47,7 +47,7 @@ class EditsMixin(RmEditsMixin, EditBase):
         if int(version) < 1:
             raise EditError("config_version must be a positive integer", path="/cluster")
         self.root.set("config_version", str(int(version)))
-        self.touch()  # type: ignore[attr-defined]
+        self.touch()
 
     def set_cluster_name(self, name: str) -> None:
         self._guarded("set cluster name", lambda: self.root.set("name", name))
@@ -107,7 +107,7 @@ class EditsMixin(RmEditsMixin, EditBase):
             append_child(ensure_child(self.root, "clusternodes"), "clusternode", values)
 
         self._guarded(f"add node {name!r}", change)
-        return self.node(name)  # type: ignore[attr-defined]
+        return self.node(name)
 
     def remove_node(self, name: str, prune_domains: bool = False) -> None:
         """Remove a clusternode (``ccs --rmnode``).  Refused while a failover domain

@@ -27,7 +27,9 @@ def _plain(value: Any) -> Any:
 
 class _Dict:
     def to_dict(self) -> dict[str, Any]:
-        return {a.name: _plain(getattr(self, a.name)) for a in attrs.fields(type(self))}  # type: ignore[arg-type]
+        # a mixin: mypy cannot know that type(self) is always an attrs class
+        fields = attrs.fields(type(self))  # type: ignore[arg-type]
+        return {a.name: _plain(getattr(self, a.name)) for a in fields}
 
 
 @attrs.frozen

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from zigha.errors import CommandError, ParseError
 from zigha.status.model import CmanNode, CmanStatus
@@ -100,7 +101,7 @@ def parse_cman_status(text: str) -> CmanStatus:
     number that is not one, or output without the ``Cluster Name``/``Quorum`` lines.
     """
     tool = "cman_tool status"
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     extra: list[tuple[str, str]] = []
     quorate = None
     for number, raw in _output_lines(text):
@@ -139,7 +140,7 @@ def parse_cman_status(text: str) -> CmanStatus:
                          tool=tool, excerpt=text[:200])
     for name in ("cluster_id", "expected_votes", "total_votes", "quorum", "node_name", "node_id"):
         values.setdefault(name, None)
-    return CmanStatus(quorate=quorate, extra=tuple(extra), **values)  # type: ignore[arg-type]
+    return CmanStatus(quorate=quorate, extra=tuple(extra), **values)
 
 
 _NODES_HEADER = re.compile(r"^Node\s+Sts\s+Inc\s+Joined\s+Name\s*$")
