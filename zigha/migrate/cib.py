@@ -10,6 +10,18 @@ from zigha.migrate.model import Plan, Primitive, score_text
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def _comment(text: str):
+    """An XML comment carrying ``text``; XML forbids ``--`` inside a comment (and a
+    trailing ``-``), which cluster.conf names may contain."""
+    while "--" in text:
+        text = text.replace("--", "- -")
+    if text.endswith("-"):
+        text += " "
+    from lxml import etree
+
+    return etree.Comment(text)
+
+
 def _id(*parts: str) -> str:
     """An XML id from parts that may hold node names (any character)."""
     return _ID_BAD.sub("_", "-".join(parts))
@@ -33,7 +45,7 @@ def _primitive(etree, parent, prim: Primitive) -> None:
         attrs["provider"] = prim.provider
     element = etree.SubElement(parent, "primitive", **attrs)
     if prim.source:
-        element.addprevious(etree.Comment(f" from {prim.source} "))
+        element.addprevious(_comment(f" from {prim.source} "))
     _nvpairs(etree, element, "instance_attributes", prim.id, prim.params)
     _nvpairs(etree, element, "meta_attributes", prim.id, prim.meta)
     if prim.ops:
@@ -69,7 +81,7 @@ def render_cib(plan: Plan) -> str:
         _nvpairs(etree, element, "meta_attributes", clone.id, clone.meta)
     for group in plan.groups:
         element = etree.SubElement(resources, "group", id=group.id)
-        element.addprevious(etree.Comment(f" rgmanager {group.source} "))
+        element.addprevious(_comment(f" rgmanager {group.source} "))
         for prim in group.primitives:
             _primitive(etree, element, prim)
         _nvpairs(etree, element, "meta_attributes", group.id, group.meta)
@@ -77,7 +89,7 @@ def render_cib(plan: Plan) -> str:
     for loc in plan.locations:
         element = etree.SubElement(constraints, "rsc_location", id=loc.id, rsc=loc.rsc)
         if loc.comment:
-            element.append(etree.Comment(f" {loc.comment} "))
+            element.append(_comment(f" {loc.comment} "))
         for node, score in loc.scores:
             rule = etree.SubElement(element, "rule", id=_id(loc.id, node), score=score_text(score))
             etree.SubElement(rule, "expression", id=_id(loc.id, node, "expr"), attribute="#uname",
@@ -92,12 +104,12 @@ def render_cib(plan: Plan) -> str:
         element = etree.SubElement(constraints, "rsc_order", id=order.id, first=order.first,
                                    then=order.then, kind=order.kind)
         if order.comment:
-            element.append(etree.Comment(f" {order.comment} "))
+            element.append(_comment(f" {order.comment} "))
     for col in plan.colocations:
         element = etree.SubElement(constraints, "rsc_colocation", {
             "id": col.id, "rsc": col.rsc, "with-rsc": col.with_rsc, "score": score_text(col.score)})
         if col.comment:
-            element.append(etree.Comment(f" {col.comment} "))
+            element.append(_comment(f" {col.comment} "))
     if plan.fencing_levels:
         topology = etree.SubElement(config, "fencing-topology")
         for level in plan.fencing_levels:
