@@ -145,8 +145,10 @@ class Engine(NodeEvents, Operations, Requests, CentralMode):
         self.notes.setdefault(text, None)
 
     def note(self, message: str, unverified: bool = False, service: str | None = None) -> None:
-        self.timeline.append(Step(self.event_index, "note", message, service=service,
-                                  unverified=unverified))
+        step = Step(self.event_index, "note", message, service=service, unverified=unverified)
+        if step in self.timeline[-len(self.services) - 1:]:
+            return  # one event can reach the same conclusion once per member it touches
+        self.timeline.append(step)
         if unverified:
             self.remember(message)
 

@@ -52,7 +52,13 @@ class NodeEvents:
         """groups.c consider_start: only a node that scores BEST for itself starts it."""
         r = self.recs[s.name]
         online = self.rg
-        if not online or not self.quorum.quorate:
+        if not self.quorum.quorate:
+            return
+        if not online:
+            if takeover:
+                self.note(f"{s.name} is not taken over: no member runs rgmanager; its record "
+                          f"stays '{r.state}' on {r.owner}, which is offline (unverified display)",
+                          unverified=True, service=s.name)
             return
         dom = self.domain_of[s.name]
         best = [n for n in self.node_order

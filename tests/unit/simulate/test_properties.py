@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sim_clusters import base
 
-from zigha.simulate import SimDomain, SimService, SimulationError, engine_for, parse_event
+from zigha.simulate import SimDomain, SimService, SimulationError, engine_for, parse_event, simulate
 from zigha.simulate.model import STATE_WORDS
 
 NODES = ["h1", "h2", "h3"]
@@ -77,3 +77,14 @@ def test_event_parser_raises_only_simulation_error(text):
         parse_event(text)
     except SimulationError:
         pass
+
+
+def test_services_of_fenced_members_stay_put_when_no_survivor_runs_rgmanager():
+    """Found by the property above: nobody can take over, and the timeline says why."""
+    sim = simulate(cluster(False, True), events=["rgmanager-stop h1", "fail h2,h3"])
+    assert sim.quorate
+    assert sim.final["service:named"].owner == "h2"
+    notes = [s.message for s in sim.timeline
+             if s.kind == "note" and s.service == "service:named" and s.event == 2]
+    assert notes == ["service:named is not taken over: no member runs rgmanager; its record "
+                     "stays 'started' on h2, which is offline (unverified display)"]
