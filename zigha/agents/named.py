@@ -76,17 +76,11 @@ class NamedAgent(ServedDaemon, Agent):
     actions = daemon_actions()
 
     # -- validate-all ----------------------------------------------------------------
-    def validate_all(self, ctx):
-        self._validate(ctx)
-        return codes.SUCCESS
-
     def _validate(self, ctx):
         """Check everything; return (binary, config path, named options)."""
         import shlex
 
-        if not ctx.name or "/" in ctx.name:
-            fail(f"Invalid Name Of Service: {ctx.name!r} (empty, or holds '/')",
-                 codes.ERR_CONFIGURED)
+        self.check_instance_name(ctx)
         from zigha import tools
 
         binary = tools.find("named", ctx.environ)

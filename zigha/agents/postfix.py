@@ -74,18 +74,12 @@ class PostfixAgent(ServedDaemon, Agent):
     actions = daemon_actions()
 
     # -- validate-all ----------------------------------------------------------------
-    def validate_all(self, ctx):
-        self._validate(ctx)
-        return codes.SUCCESS
-
     def _validate(self, ctx) -> Setup:
         import shlex
 
         from zigha.agents import postfix_conf as pc
 
-        if not ctx.name or "/" in ctx.name:
-            fail(f"Invalid Name Of Service: {ctx.name!r} (empty, or holds '/')",
-                 codes.ERR_CONFIGURED)
+        self.check_instance_name(ctx)
         binary = ctx["binary"] or "/usr/sbin/postfix"
         if not os.path.isfile(binary) or not os.access(binary, os.X_OK):
             fail(f"Postfix binary {binary} does not exist or is not executable",

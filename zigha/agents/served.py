@@ -26,6 +26,21 @@ class ServedDaemon:
     default_port = 0
     default_executable = ""
 
+    def _validate(self, ctx):
+        """Check everything validate-all checks; each agent defines it."""
+        raise NotImplementedError
+
+    def validate_all(self, ctx):
+        self._validate(ctx)
+        return codes.SUCCESS
+
+    @staticmethod
+    def check_instance_name(ctx) -> None:
+        """The name becomes part of file paths: refuse empty names and '/'."""
+        if not ctx.name or "/" in ctx.name:
+            fail(f"Invalid Name Of Service: {ctx.name!r} (empty, or holds '/')",
+                 codes.ERR_CONFIGURED)
+
     def status(self, ctx):
         """7 never started / cleanly stopped; 1 stale or not answering; 0 running."""
         state, pid = procs.pid_state(ctx.pid_file, self._executables(ctx))

@@ -49,21 +49,10 @@ _enum = None
 def _build():
     import enum
 
-    class OCFCode(enum.IntEnum):
-        """The OCF exit codes; ``int(code)`` is the process exit status."""
-
-        SUCCESS = 0
-        ERR_GENERIC = 1
-        ERR_ARGS = 2
-        ERR_UNIMPLEMENTED = 3
-        ERR_PERM = 4
-        ERR_INSTALLED = 5
-        ERR_CONFIGURED = 6
-        NOT_RUNNING = 7
-        RUNNING_MASTER = 8
-        FAILED_MASTER = 9
-
-    OCFCode.__module__ = __name__
+    members = {label[len("OCF_"):]: code for code, label in NAMES.items()}
+    # members come from NAMES, the one table; mypy only reads literal member lists
+    OCFCode = enum.IntEnum("OCFCode", members, module=__name__)  # type: ignore[misc]  # noqa: N806
+    OCFCode.__doc__ = "The OCF exit codes; ``int(code)`` is the process exit status."
     return OCFCode
 
 
